@@ -1,0 +1,108 @@
+# pmtud — nftables rules + a minimal NFLOG-to-broadcast helper.
+# `make help` lists the targets. Everything builds into build/ (or build-<sanitizer>/).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+CXX      ?= g++
+comma    := ,
+
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion -Ihelper
+CPPFLAGS ?=
+LDFLAGS  ?=
+
+BUILD := build
+ifneq ($(SANITIZE),)
+  BUILD := build-$(subst $(comma),-,$(SANITIZE))
+  CXXFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+HELPER_LIBS := -lmnl -lnetfilter_log
+TEST_LIBS   := -lgtest -lgtest_main -pthread
+BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread
+
+CORE_SRCS  := $(wildcard helper/core/*.cpp)
+IO_SRCS    := $(wildcard helper/io/*.cpp) helper/main.cpp
+UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
+BENCH_SRCS := $(wildcard bench/*.cpp)
+TOOL_SRCS  := $(wildcard tests/tools/*.cpp)
+
+CORE_OBJS  := $(CORE_SRCS:%.cpp=$(BUILD)/%.o)
+IO_OBJS    := $(IO_SRCS:%.cpp=$(BUILD)/%.o)
+UNIT_OBJS  := $(UNIT_SRCS:%.cpp=$(BUILD)/%.o)
+BENCH_OBJS := $(BENCH_SRCS:%.cpp=$(BUILD)/%.o)
+TOOLS      := $(TOOL_SRCS:tests/tools/%.cpp=$(BUILD)/tools/%)
+
+CORE_LIB   := $(BUILD)/libpmtudcore.a
+HELPER     := $(BUILD)/pmtud-helper
+UNIT_TESTS := $(BUILD)/unit-tests
+BENCH      := $(BUILD)/bench-core
+
+.PHONY: all help deps test test-unit test-shell bench demo install uninstall clean format lint
+
+all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
+
+help:  ## list the targets
+	@echo "pmtud make targets:"
+	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
+	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SANITIZE=(e.g. address,undefined) CXX=$(CXX)"
+
+deps:  ## install missing Debian packages (apt-get); fast when nothing is missing
+	@scripts/install-deps
+
+test: all $(UNIT_TESTS)  ## build everything and run every test (unit, integration, end to end)
+	@BUILD=$(BUILD) tests/run-all
+
+test-unit: $(UNIT_TESTS)  ## unit tests only (no privileges needed)
+	@BUILD=$(BUILD) tests/run-all --unit-only
+
+bench: $(BENCH)  ## run the per-packet Google Benchmark
+	$(BENCH) --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
+	@BUILD=$(BUILD) tests/e2e/demo
+
+install: $(HELPER)  ## install binaries, script and templates under $(DESTDIR)$(PREFIX)
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/sbin/pmtud-helper
+	install -D -m 0755 scripts/pmtud-setup $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
+	install -d $(DESTDIR)$(PREFIX)/share/pmtud/nft
+	install -m 0644 nft/*.nft* $(DESTDIR)$(PREFIX)/share/pmtud/nft/
+
+uninstall:  ## remove what install put under $(DESTDIR)$(PREFIX)
+	rm -f $(DESTDIR)$(PREFIX)/sbin/pmtud-helper $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
+	rm -rf $(DESTDIR)$(PREFIX)/share/pmtud
+
+clean:  ## remove every build directory
+	rm -rf build build-*
+
+format:  ## apply clang-format to the C++ sources
+	clang-format -i $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(wildcard helper/*/*.hpp)
+
+lint:  ## shellcheck the scripts, check formatting
+	shellcheck scripts/pmtud-setup scripts/install-deps tests/run-all .ci/run
+	clang-format --dry-run --Werror $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(wildcard helper/*/*.hpp)
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HELPER): $(IO_OBJS) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+$(UNIT_TESTS): $(UNIT_OBJS) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+$(BENCH): $(BENCH_OBJS) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(BENCH_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.cpp $(CORE_LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -o $@ $< $(CORE_LIB) $(HELPER_LIBS)
+
+$(BUILD)/%.o: %.cpp | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

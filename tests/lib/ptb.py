@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Craft and send ICMP "fragmentation needed" / ICMPv6 "packet too big" messages for pmtud's tests.
+
+  ptb.py send  --iface IF [options]   send Ethernet frames carrying PTBs from the current netns
+  ptb.py hex   [options]              print the L3 packet as hex (one line), send nothing
+
+Options (all have defaults that make a valid PTB quoting a TCP segment):
+  --family 4|6              outer and inner family (default 4)
+  --src ADDR --dst ADDR     outer source (the "router") and destination (the "VIP")
+  --inner-src/--inner-dst   quoted packet's addresses (default: dst -> 198.51.100.20 / 2001:db8:c::20)
+  --proto tcp|udp|sctp|dccp|udplite|icmp  quoted L4 protocol (default tcp)
+  --sport N --dport N       quoted L4 ports (default 443 -> 40000)
+  --mtu N                   next-hop MTU (default 1280 v4 / 1280 v6)
+  --quote N                 bytes of the quoted packet to include (default: as much as fits in 576/1280)
+  --inner-len N             total length written in the quoted header (default 1500)
+  --inner-options           add 8 bytes of IPv4 options (NOP, NOP, NOP, EOL ...) to the quoted header
+  --ext-hdrs LIST           v6 quoted extension headers, comma list of hop,dst,rt,frag
+  --type N --code N         override ICMP type / code (e.g. echo request: --type 8 --code 0)
+  --bad-checksum            corrupt the ICMP checksum
+  --truncate N              cut the L3 packet to N bytes after building it (lengths keep the full size)
+  --dst-mac MAC             Ethernet destination (default: the peer's MAC from --peer-mac, else broadcast)
+  --src-mac MAC             Ethernet source (default: the interface's MAC)
+  --count N --rate PPS      how many and how fast (default 1; rate 0 = as fast as possible)
+  --random-src              a different random outer source per packet (within --src-net)
+  --src-net CIDR            network for --random-src (default 198.51.100.0/24 or 2001:db8:ee::/48)
+"""
+import argparse
+import ipaddress
+import random
+import sys
+import time
+
+from scapy.all import (  # noqa: E402  (scapy is slow to import; keep it in one place)
+    ICMP, IP, IPv6, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
+    IPv6ExtHdrRouting, IPv6ExtHdrFragment, Raw, conf, get_if_hwaddr, checksum, in6_chksum,
+)
+from scapy.layers.inet import IPOption_NOP, IPOption_EOL  # noqa: E402
+
+PROTO = {"tcp": 6, "udp": 17, "sctp": 132, "dccp": 33, "udplite": 136, "icmp": 1}
+
+
+def inner_l4(args):
+    proto = PROTO[args.proto]
+    if args.proto == "tcp":
+        return TCP(sport=args.sport, dport=args.dport, seq=1000, ack=1, flags="A"), proto
+    if args.proto in ("udp", "udplite"):
+        return UDP(sport=args.sport, dport=args.dport, len=args.inner_len - 20), proto
+    if args.proto in ("sctp", "dccp"):
+        return Raw(args.sport.to_bytes(2, "big") + args.dport.to_bytes(2, "big") + bytes(12)), proto
+    return Raw(bytes([8, 0, 0, 0, 0, 1, 0, 1]) + bytes(8)), proto  # icmp echo, no port
+
+
+def build_l3(args, src):
+    l4, proto = inner_l4(args)
+    if args.family == 4:
+        opts = [IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_EOL()] * 2 if args.inner_options else []
+        inner = IP(src=args.inner_src, dst=args.inner_dst, proto=proto, len=args.inner_len, options=opts,
+                   flags="DF", ttl=63) / l4
+        quoted = bytes(inner)
+        # bytes() lets scapy fill lengths; put back the claimed total length and fix the header checksum.
+        quote = args.quote if args.quote is not None else min(len(quoted) + 1500, 576 - 28)
+        quoted = (quoted + bytes(1500))[:quote]
+        icmp = ICMP(type=args.type if args.type is not None else 3,
+                    code=args.code if args.code is not None else 4, nexthopmtu=args.mtu,
+                    unused=0) / Raw(quoted)
+        pkt = IP(src=src, dst=args.dst, ttl=64) / icmp
+    else:
+        ext = None
+        nh_chain = []
+        for name in [e for e in (args.ext_hdrs or "").split(",") if e]:
+            nh_chain.append({"hop": IPv6ExtHdrHopByHop(), "dst": IPv6ExtHdrDestOpt(),
+                             "rt": IPv6ExtHdrRouting(), "frag": IPv6ExtHdrFragment(offset=0, m=1, id=7)}[name])
+        for h in nh_chain:
+            ext = h if ext is None else ext / h
+        inner = IPv6(src=args.inner_src, dst=args.inner_dst, plen=args.inner_len - 40, hlim=63)
+        inner = inner / ext / l4 if ext is not None else inner / l4
+        quoted = bytes(inner)
+        quote = args.quote if args.quote is not None else 1280 - 48
+        quoted = (quoted + bytes(1500))[:quote]
+        icmp = ICMPv6PacketTooBig(mtu=args.mtu)
+        if args.type is not None or args.code is not None:
+            icmp.type = args.type if args.type is not None else 2
+            icmp.code = args.code if args.code is not None else 0
+        pkt = IPv6(src=src, dst=args.dst, hlim=64) / icmp / Raw(quoted)
+    raw = bytearray(bytes(pkt))
+    if args.bad_checksum:
+        off = 20 if args.family == 4 else 40
+        raw[off + 2] ^= 0x5A
+    if args.truncate is not None:
+        raw = raw[:args.truncate]
+    return bytes(raw)
+
+
+def random_src(net):
+    n = ipaddress.ip_network(net)
+    return str(n[random.randrange(1, n.num_addresses - 1)])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("cmd", choices=["send", "hex"])
+    p.add_argument("--iface")
+    p.add_argument("--family", type=int, choices=[4, 6], default=4)
+    p.add_argument("--src")
+    p.add_argument("--dst")
+    p.add_argument("--inner-src")
+    p.add_argument("--inner-dst")
+    p.add_argument("--proto", choices=sorted(PROTO), default="tcp")
+    p.add_argument("--sport", type=int, default=443)
+    p.add_argument("--dport", type=int, default=40000)
+    p.add_argument("--mtu", type=int, default=1280)
+    p.add_argument("--quote", type=int)
+    p.add_argument("--inner-len", type=int, default=1500)
+    p.add_argument("--inner-options", action="store_true")
+    p.add_argument("--ext-hdrs")
+    p.add_argument("--type", type=int)
+    p.add_argument("--code", type=int)
+    p.add_argument("--bad-checksum", action="store_true")
+    p.add_argument("--truncate", type=int)
+    p.add_argument("--dst-mac", default="ff:ff:ff:ff:ff:ff")
+    p.add_argument("--src-mac")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--rate", type=float, default=0)
+    p.add_argument("--random-src", action="store_true")
+    p.add_argument("--src-net")
+    a = p.parse_args()
+    v4 = a.family == 4
+    a.src = a.src or ("198.51.100.1" if v4 else "2001:db8:e::1")
+    a.dst = a.dst or ("203.0.113.10" if v4 else "2001:db8:ff::10")
+    a.inner_src = a.inner_src or a.dst
+    a.inner_dst = a.inner_dst or ("198.51.100.20" if v4 else "2001:db8:c::20")
+    a.src_net = a.src_net or ("198.51.100.0/24" if v4 else "2001:db8:ee::/48")
+
+    if a.cmd == "hex":
+        print(build_l3(a, a.src).hex())
+        return 0
+    if not a.iface:
+        p.error("send needs --iface")
+    conf.verb = 0
+    src_mac = a.src_mac or get_if_hwaddr(a.iface)
+    ethertype = 0x0800 if v4 else 0x86DD
+    sock = conf.L2socket(iface=a.iface)
+    frames = []
+    fixed = None if a.random_src else bytes(Ether(dst=a.dst_mac, src=src_mac, type=ethertype)) + build_l3(a, a.src)
+    interval = 1.0 / a.rate if a.rate > 0 else 0
+    start = time.monotonic()
+    for i in range(a.count):
+        frame = fixed if fixed is not None else (
+            bytes(Ether(dst=a.dst_mac, src=src_mac, type=ethertype)) + build_l3(a, random_src(a.src_net)))
+        if interval:
+            delay = start + i * interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        sock.send(frame)
+        frames.append(1)
+    sock.close()
+    print(f"sent {len(frames)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
