@@ -19,9 +19,10 @@ ifneq ($(SANITIZE),)
   LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
-HELPER_LIBS := -lmnl -lnetfilter_log
-TEST_LIBS   := -lgtest -lgtest_main -pthread
-BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread
+CORE_LIBS   := -lnetfilter_log -lmnl
+HELPER_LIBS := $(CORE_LIBS)
+TEST_LIBS   := -lgtest -lgtest_main -pthread $(CORE_LIBS)
+BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread $(CORE_LIBS)
 
 CORE_SRCS  := $(wildcard helper/core/*.cpp)
 IO_SRCS    := $(wildcard helper/io/*.cpp) helper/main.cpp

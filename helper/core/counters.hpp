@@ -1,0 +1,37 @@
+// Everything the helper counts, in one struct that the summary line (and later metrics) render.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ptb.hpp"
+#include "core/reasons.hpp"
+
+namespace pmtud {
+
+struct IfaceCounters {
+    std::string name;
+    std::uint64_t forwarded_v4 = 0;
+    std::uint64_t forwarded_v6 = 0;
+    std::uint64_t send_errors = 0;
+};
+
+struct Counters {
+    std::uint64_t received = 0;    // packet messages read from NFLOG
+    std::uint64_t nflog_lost = 0;  // sequence gaps: logged by the kernel, never read
+    std::array<std::uint64_t, kReasonCount> dropped{};
+    std::vector<IfaceCounters> ifaces;
+
+    void drop(Reason r) noexcept { ++dropped[static_cast<std::size_t>(r)]; }
+    std::uint64_t forwarded_total() const noexcept;
+    std::uint64_t dropped_total() const noexcept;
+    std::uint64_t send_errors_total() const noexcept;
+};
+
+// One line: "received=12 forwarded=10 (eth0 v4=6 v6=4) dropped=2 (bad_checksum=1
+// port_not_allowed=1) nflog_lost=0 send_errors=0". Reasons with a zero count are left out.
+std::string render_summary(const Counters& c);
+
+}  // namespace pmtud
