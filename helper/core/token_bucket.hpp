@@ -14,7 +14,8 @@ public:
     bool would_allow(std::uint64_t now_ns) const noexcept;
     // Charge one packet if it conforms; returns whether it did.
     bool take(std::uint64_t now_ns) noexcept;
-    // New rate/burst (SIGHUP); the bucket keeps what it had spent, capped to the new burst.
+    // New rate/burst (SIGHUP). Starts a fresh, full bucket: debt measured at the old rate has
+    // no meaning at the new one, and an operator's reload is worth at most one extra burst.
     void reconfigure(std::uint32_t rate_pps, std::uint32_t burst) noexcept;
 
     std::uint32_t rate_pps() const noexcept { return rate_pps_; }
