@@ -25,7 +25,7 @@ TEST_LIBS   := -lgtest -lgtest_main -pthread $(CORE_LIBS)
 BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread $(CORE_LIBS)
 
 CORE_SRCS  := $(wildcard helper/core/*.cpp)
-IO_SRCS    := $(wildcard helper/io/*.cpp) helper/main.cpp
+IO_SRCS    := $(wildcard helper/io/*.cpp) $(wildcard helper/*.cpp)
 UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
 BENCH_SRCS := $(wildcard bench/*.cpp)
 TOOL_SRCS  := $(wildcard tests/tools/*.cpp)

@@ -1,0 +1,224 @@
+// pmtud-helper: the command line and the wiring between the pure core (helper/core) and the
+// sockets (helper/io). Start-up failures are one line on stderr and a sysexits code.
+#include <sched.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/counters.hpp"
+#include "io/broadcast_sink.hpp"
+#include "io/event_loop.hpp"
+#include "io/log.hpp"
+#include "io/nflog_source.hpp"
+#include "io/privileges.hpp"
+#include "options.hpp"
+#include "relay.hpp"
+
+namespace pmtud {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr std::uint64_t kRefreshPeriodMs = 1000;
+
+RelaySettings relay_settings(const Config& config, bool dry_run) {
+    RelaySettings s;
+    s.policy.ports = config.ports;
+    s.policy.strict = config.strict;
+    s.iface_rate = config.iface_rate;
+    s.iface_burst = config.iface_burst;
+    s.use_src = config.use_src;
+    s.dry_run = dry_run;
+    // A dry run exists to show decisions, so it always logs them.
+    s.verbose = dry_run && config.verbose == 0 ? 1 : config.verbose;
+    return s;
+}
+
+std::string describe_settings(const Config& config, const RelaySettings& s) {
+    std::string ports = s.policy.ports.empty() ? "all" : s.policy.ports.to_string();
+    return "group " + std::to_string(config.group) + ", ports " + ports + ", iface_rate " +
+           std::to_string(s.iface_rate) + "/s burst " + std::to_string(s.iface_burst) +
+           ", strict " + (s.policy.strict ? "yes" : "no") + ", use_src " +
+           (s.use_src ? "yes" : "no") + ", dry_run " + (s.dry_run ? "yes" : "no") + ", verbose " +
+           std::to_string(s.verbose);
+}
+
+std::string describe_ifaces(const io::BroadcastSink& sink) {
+    std::string text;
+    for (const io::SinkIface& iface : sink.ifaces()) {
+        char mac[18];
+        std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", iface.mac[0], iface.mac[1],
+                      iface.mac[2], iface.mac[3], iface.mac[4], iface.mac[5]);
+        if (!text.empty()) text += ", ";
+        text += iface.name + " (ifindex " + std::to_string(iface.ifindex) + ", mac " + mac +
+                ", mtu " + std::to_string(iface.mtu) + ")";
+    }
+    return text;
+}
+
+void log_summary(const Relay& relay) {
+    const std::string summary = render_summary(relay.counters());
+    io::log_line("summary%s: %s", relay.settings().dry_run ? " (dry run, nothing sent)" : "",
+                 summary.c_str());
+}
+
+std::uint64_t monotonic_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// SIGHUP: the file again, the command line on top, applied only when it is all valid.
+void reload(const CommandLine& cl, const Config& running, Relay& relay) {
+    Config fresh;
+    std::string error;
+    if (!load_config(cl, fresh, error)) {
+        io::log_line("reload failed, keeping the running configuration: %s", error.c_str());
+        return;
+    }
+    if (fresh.group != running.group || fresh.ifaces != running.ifaces) {
+        io::log_line("reload: a new group or interface list needs a restart; keeping group %u",
+                     static_cast<unsigned>(running.group));
+    }
+    relay.reconfigure(relay_settings(fresh, cl.dry_run));
+    io::log_line("reloaded %s: %s", cl.config_path.c_str(),
+                 describe_settings(running, relay.settings()).c_str());
+}
+
+int run(int argc, char** argv) {
+    CommandLine cl;
+    std::string error;
+    if (!parse_command_line(argc, argv, cl, error)) {
+        io::log_line("%s (see --help)", error.c_str());
+        return kExitUsage;
+    }
+    if (cl.action == CommandLine::Action::help) {
+        std::fputs(usage_text().c_str(), stdout);
+        return kExitOk;
+    }
+    if (cl.action == CommandLine::Action::version) {
+        std::printf("pmtud-helper %s\n", kVersion);
+        return kExitOk;
+    }
+
+    Config config;
+    if (!load_config(cl, config, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitConfig;
+    }
+    if (cl.cpu) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(*cl.cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+            io::log_line("--cpu %u: %s", *cl.cpu, std::strerror(errno));
+            return kExitUsage;
+        }
+    }
+
+    io::BroadcastSink sink;
+    switch (sink.open(config.ifaces, error)) {
+        case io::BroadcastSink::OpenStatus::ok:
+            break;
+        case io::BroadcastSink::OpenStatus::missing:
+        case io::BroadcastSink::OpenStatus::not_ethernet:
+            io::log_line("%s", error.c_str());
+            return kExitUnavailable;
+        case io::BroadcastSink::OpenStatus::no_permission:
+            io::log_line("%s", error.c_str());
+            return kExitNoPermission;
+        case io::BroadcastSink::OpenStatus::failed:
+            io::log_line("%s", error.c_str());
+            return kExitOsError;
+    }
+
+    io::NflogSource nflog;
+    switch (nflog.open(config.group, error)) {
+        case io::NflogSource::OpenStatus::ok:
+            break;
+        case io::NflogSource::OpenStatus::busy:
+        case io::NflogSource::OpenStatus::unavailable:
+            io::log_line("%s", error.c_str());
+            return kExitUnavailable;
+        case io::NflogSource::OpenStatus::no_permission:
+            io::log_line("%s", error.c_str());
+            return kExitNoPermission;
+    }
+    // Every socket is open: nothing from here on needs a capability.
+    if (!io::drop_capabilities(error)) io::log_line("warning: %s", error.c_str());
+
+    Relay relay(sink, relay_settings(config, cl.dry_run));
+
+    io::EventLoop loop;
+    io::SignalSource signals;
+    io::IntervalTimer timer;
+    if (!loop.open(error) || !signals.open({SIGINT, SIGTERM, SIGHUP, SIGUSR1}, error) ||
+        !timer.open(kRefreshPeriodMs, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitOsError;
+    }
+    const bool watched = loop.watch(
+                             nflog.fd(),
+                             [&] {
+                                 for (;;) {
+                                     const io::NflogSource::Datagram d = nflog.receive();
+                                     if (d.error != 0) {
+                                         io::log_line("NFLOG receive: %s", std::strerror(d.error));
+                                         return;
+                                     }
+                                     if (d.bytes.empty()) return;
+                                     if (d.truncated) {
+                                         relay.note_truncated_datagram();
+                                         continue;
+                                     }
+                                     relay.handle_datagram(d.bytes, monotonic_ns());
+                                 }
+                             },
+                             error) &&
+                         loop.watch(
+                             signals.fd(),
+                             [&] {
+                                 while (const int signo = signals.next()) {
+                                     if (signo == SIGINT || signo == SIGTERM) {
+                                         loop.stop();
+                                     } else if (signo == SIGUSR1) {
+                                         log_summary(relay);
+                                     } else if (signo == SIGHUP) {
+                                         reload(cl, config, relay);
+                                     }
+                                 }
+                             },
+                             error) &&
+                         loop.watch(
+                             timer.fd(),
+                             [&] {
+                                 if (timer.expirations() != 0) sink.refresh();
+                             },
+                             error);
+    if (!watched) {
+        io::log_line("%s", error.c_str());
+        return kExitOsError;
+    }
+
+    io::log_line("started: %s; interfaces %s", describe_settings(config, relay.settings()).c_str(),
+                 describe_ifaces(sink).c_str());
+    if (!loop.run(error)) {
+        io::log_line("%s", error.c_str());
+        log_summary(relay);
+        return kExitOsError;
+    }
+    log_summary(relay);
+    return kExitOk;
+}
+
+}  // namespace
+}  // namespace pmtud
+
+int main(int argc, char** argv) {
+    return pmtud::run(argc, argv);
+}

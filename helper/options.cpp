@@ -1,0 +1,258 @@
+#include "options.hpp"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace pmtud {
+namespace {
+
+constexpr std::uint32_t kMaxRate = 1000000;
+
+enum Long : int {
+    kConfig = 1000,
+    kNflog,
+    kIfaceRate,
+    kIfaceBurst,
+    kPorts,
+    kStrict,
+    kUseSrc,
+    kDryRun,
+    kCpu,
+    kVersion,
+    kSrcRate,
+    kSrcBurst,
+};
+
+const option kOptions[] = {
+    {"config", required_argument, nullptr, kConfig},
+    {"iface", required_argument, nullptr, 'i'},
+    {"nflog", required_argument, nullptr, kNflog},
+    {"iface-rate", required_argument, nullptr, kIfaceRate},
+    {"iface-burst", required_argument, nullptr, kIfaceBurst},
+    {"ports", required_argument, nullptr, kPorts},
+    {"strict", no_argument, nullptr, kStrict},
+    {"use-src", no_argument, nullptr, kUseSrc},
+    {"dry-run", no_argument, nullptr, kDryRun},
+    {"cpu", required_argument, nullptr, kCpu},
+    {"verbose", no_argument, nullptr, 'v'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, kVersion},
+    {"src-rate", required_argument, nullptr, kSrcRate},
+    {"src-burst", required_argument, nullptr, kSrcBurst},
+    {nullptr, 0, nullptr, 0},
+};
+
+// 0 or an errno. The file is small (a few lines); anything over 1 MiB is refused.
+int read_file(const std::string& path, std::string& out) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char chunk[4096];
+    int err = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            err = errno;
+            break;
+        }
+        if (n == 0) break;
+        out.append(chunk, static_cast<std::size_t>(n));
+        if (out.size() > (1U << 20)) {
+            err = EFBIG;
+            break;
+        }
+    }
+    ::close(fd);
+    return err;
+}
+
+bool value_error(const char* option, const std::string& why, std::string& error) {
+    error = std::string("--") + option + ": " + why;
+    return false;
+}
+
+}  // namespace
+
+std::string usage_text() {
+    return R"(Usage: pmtud-helper [options]
+
+Re-sends ICMP "fragmentation needed" / ICMPv6 "packet too big" messages that the nftables
+table inet pmtud logs to an NFLOG group, verbatim, in an Ethernet broadcast frame on the
+interface each one arrived on, so the server that owns the flow learns the path MTU.
+Settings come from the config file pmtud-setup writes; options given here override it.
+
+Options:
+  --config PATH       config file (default /etc/pmtud/pmtud.conf). A missing default file
+                      is fine when --iface is given (built-in defaults apply); a missing
+                      --config file is an error.
+  -i, --iface IF      interface to re-broadcast on (repeatable; replaces the file's ifaces)
+  --nflog GROUP       NFLOG group to bind, 0..65535 (default 33)
+  --iface-rate N      re-broadcasts per second per interface (default 10)
+  --iface-burst N     per-interface bucket depth (default 10)
+  --ports LIST        inner source ports to re-broadcast, e.g. 80,443,8000-8999 (default all)
+  --strict            accept only MTUs v4 576..1499, v6 1280..1499
+  --use-src           send with the original frame's source MAC instead of our own
+  --dry-run           decide and log (as with -v), send nothing
+  --cpu N             pin the helper to CPU N
+  -v, --verbose       one line per forwarded PTB; -vv also dropped ones with the reason;
+                      -vvv also the packet in hex
+  -h, --help          this text
+  --version           the version
+  --src-rate is refused: per-source limits live in the kernel (pmtud-setup install --src-rate).
+
+Per-packet line (stderr):
+  <outer src> <forwarded|dropped> reason=<r> mtu=<m> sport=<p> iface=<if> [hex=<L3 bytes>]
+
+Signals:
+  SIGINT, SIGTERM  stop; print one summary line of counters; exit 0
+  SIGUSR1          print the summary line now
+  SIGHUP           re-read the config file (ports, rates, strict, use_src, verbose); an
+                   invalid file is logged and the running configuration kept; the group and
+                   interfaces need a restart
+
+Exit status:
+  0   stopped by SIGINT/SIGTERM, or --help/--version
+  64  usage: unknown option, bad value, --src-rate
+  69  unavailable: an interface does not exist or is not Ethernet, the NFLOG group is
+      already bound by another process (see /proc/net/netfilter/nfnetlink_log), or NFLOG
+      is not available
+  71  an unexpected system error
+  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET) are needed
+  78  config: the file is missing, unreadable or invalid (the message names the line)
+)";
+}
+
+bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& error) {
+    opterr = 0;  // errors are reported here, as one line
+    optind = 1;
+    for (;;) {
+        const int prev = optind;
+        const int c = getopt_long(argc, argv, ":i:vh", kOptions, nullptr);
+        if (c == -1) break;
+        std::string why;
+        std::uint32_t n = 0;
+        switch (c) {
+            case kConfig:
+                out.config_path = optarg;
+                out.config_given = true;
+                break;
+            case 'i':
+                if (!valid_iface_name(optarg)) {
+                    return value_error(
+                        "iface", std::string("invalid interface name '") + optarg + "'", error);
+                }
+                out.ifaces.emplace_back(optarg);
+                break;
+            case kNflog:
+                if (!parse_u32(optarg, 0, 65535, n, why)) return value_error("nflog", why, error);
+                out.group = static_cast<std::uint16_t>(n);
+                break;
+            case kIfaceRate:
+                if (!parse_u32(optarg, 1, kMaxRate, n, why)) {
+                    return value_error("iface-rate", why, error);
+                }
+                out.iface_rate = n;
+                break;
+            case kIfaceBurst:
+                if (!parse_u32(optarg, 1, kMaxRate, n, why)) {
+                    return value_error("iface-burst", why, error);
+                }
+                out.iface_burst = n;
+                break;
+            case kPorts: {
+                PortSet ports;
+                if (!parse_ports(optarg, ports, why)) return value_error("ports", why, error);
+                out.ports = ports;
+                break;
+            }
+            case kStrict:
+                out.strict = true;
+                break;
+            case kUseSrc:
+                out.use_src = true;
+                break;
+            case kDryRun:
+                out.dry_run = true;
+                break;
+            case kCpu:
+                if (!parse_u32(optarg, 0, CPU_SETSIZE - 1, n, why)) {
+                    return value_error("cpu", why, error);
+                }
+                out.cpu = n;
+                break;
+            case 'v':
+                ++out.verbose;
+                break;
+            case 'h':
+                out.action = CommandLine::Action::help;
+                return true;
+            case kVersion:
+                out.action = CommandLine::Action::version;
+                return true;
+            case kSrcRate:
+            case kSrcBurst:
+                error = std::string(c == kSrcRate ? "--src-rate" : "--src-burst") +
+                        " is no longer a helper option: per-source limits live in the kernel "
+                        "rules; use pmtud-setup install " +
+                        (c == kSrcRate ? "--src-rate" : "--src-burst");
+                return false;
+            case ':':
+                error = std::string("option ") + argv[prev] + " needs a value";
+                return false;
+            default:
+                error = std::string("unknown option ") + argv[prev];
+                return false;
+        }
+    }
+    if (optind < argc) {
+        error = std::string("unexpected argument '") + argv[optind] + "'";
+        return false;
+    }
+    if (out.verbose > 3) out.verbose = 3;
+    return true;
+}
+
+bool load_config(const CommandLine& cl, Config& out, std::string& error) {
+    out = Config{};
+    std::string text;
+    if (const int err = read_file(cl.config_path, text); err != 0) {
+        if (err == ENOENT && !cl.config_given && !cl.ifaces.empty()) {
+            // No file: pmtud-setup was not run here; the command line says enough.
+        } else {
+            error = cl.config_path + ": " + std::strerror(err);
+            if (err == ENOENT && !cl.config_given) {
+                error += " (run pmtud-setup install, or give --iface)";
+            }
+            return false;
+        }
+    } else {
+        ConfigError parse_error;
+        if (!parse_config(text, out, parse_error)) {
+            error = cl.config_path;
+            if (parse_error.line > 0) error += ":" + std::to_string(parse_error.line);
+            error += ": " + parse_error.message;
+            return false;
+        }
+    }
+    if (!cl.ifaces.empty()) out.ifaces = cl.ifaces;
+    if (cl.group) out.group = *cl.group;
+    if (cl.iface_rate) out.iface_rate = *cl.iface_rate;
+    if (cl.iface_burst) out.iface_burst = *cl.iface_burst;
+    if (cl.ports) out.ports = *cl.ports;
+    if (cl.strict) out.strict = true;
+    if (cl.use_src) out.use_src = true;
+    if (cl.verbose != 0) out.verbose = cl.verbose;
+    if (out.ifaces.empty()) {
+        error = cl.config_path + ": no interface (set ifaces, or give --iface)";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace pmtud

@@ -1,0 +1,59 @@
+// The per-packet path, where the pure core meets the sockets: one NFLOG datagram in, each packet
+// parsed, decided and framed into the sink's preallocated slots, then one batched send. Nothing
+// here allocates once constructed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/counters.hpp"
+#include "core/nflog_msg.hpp"
+#include "core/policy.hpp"
+#include "core/token_bucket.hpp"
+#include "io/broadcast_sink.hpp"
+
+namespace pmtud {
+
+struct RelaySettings {
+    PolicySettings policy;
+    std::uint32_t iface_rate = 10;
+    std::uint32_t iface_burst = 10;
+    bool use_src = false;
+    bool dry_run = false;
+    std::uint32_t verbose = 0;  // 1 forwarded, 2 also dropped, 3 also hex
+};
+
+class Relay {
+public:
+    Relay(io::BroadcastSink& sink, const RelaySettings& settings);
+
+    // SIGHUP: new ports, rates, strictness, verbosity (the buckets restart full).
+    void reconfigure(const RelaySettings& settings);
+    const RelaySettings& settings() const noexcept { return settings_; }
+
+    // One datagram from NFLOG; now_ns is CLOCK_MONOTONIC.
+    void handle_datagram(Bytes datagram, std::uint64_t now_ns) noexcept;
+    // A datagram that did not fit the receive buffer (its packets show up as a sequence gap).
+    void note_truncated_datagram() noexcept;
+
+    const Counters& counters() const noexcept { return counters_; }
+
+private:
+    void handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexcept;
+    int find_iface(std::uint32_t ifindex, std::uint64_t now_ns) noexcept;
+    void send_pending() noexcept;
+    void report(const NflogPacket& packet, const Ptb* ptb, int iface, const char* verdict,
+                const char* reason) noexcept;
+
+    io::BroadcastSink& sink_;
+    RelaySettings settings_;
+    std::vector<TokenBucket> buckets_;  // parallel to sink_.ifaces()
+    Counters counters_;
+    SeqTracker seq_;
+    std::uint64_t last_refresh_ns_ = 0;
+    std::unique_ptr<char[]> line_;  // the -vvv line: header plus the packet in hex
+};
+
+}  // namespace pmtud
