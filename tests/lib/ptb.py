@@ -3,6 +3,9 @@
 
   ptb.py send  --iface IF [options]   send Ethernet frames carrying PTBs from the current netns
   ptb.py hex   [options]              print the L3 packet as hex (one line), send nothing
+  ptb.py batch --iface IF [options]  read stdin: each line holds more options for one `send` (on top of
+                                     those given here; blank and # lines skipped); prints the hex of every
+                                     L3 packet sent, one per line, in order (one scapy start for many sends)
 
 Options (all have defaults that make a valid PTB quoting a TCP segment):
   --family 4|6              outer and inner family (default 4)
@@ -23,10 +26,13 @@ Options (all have defaults that make a valid PTB quoting a TCP segment):
   --count N --rate PPS      how many and how fast (default 1; rate 0 = as fast as possible)
   --random-src              a different random outer source per packet (within --src-net)
   --src-net CIDR            network for --random-src (default 198.51.100.0/24 or 2001:db8:ee::/48)
+  --srcs LIST               comma-separated outer sources used in turn (packet i from source i mod n)
+  --outer-frag              make the outer packet a first fragment (v4: MF set; v6: Fragment header, M=1)
 """
 import argparse
 import ipaddress
 import random
+import shlex
 import sys
 import time
 
@@ -63,7 +69,7 @@ def build_l3(args, src):
         icmp = ICMP(type=args.type if args.type is not None else 3,
                     code=args.code if args.code is not None else 4, nexthopmtu=args.mtu,
                     unused=0) / Raw(quoted)
-        pkt = IP(src=src, dst=args.dst, ttl=64) / icmp
+        pkt = IP(src=src, dst=args.dst, ttl=64, flags="MF" if args.outer_frag else 0) / icmp
     else:
         ext = None
         nh_chain = []
@@ -81,7 +87,10 @@ def build_l3(args, src):
         if args.type is not None or args.code is not None:
             icmp.type = args.type if args.type is not None else 2
             icmp.code = args.code if args.code is not None else 0
-        pkt = IPv6(src=src, dst=args.dst, hlim=64) / icmp / Raw(quoted)
+        if args.outer_frag:
+            pkt = IPv6(src=src, dst=args.dst, hlim=64) / IPv6ExtHdrFragment(offset=0, m=1, id=9) / icmp / Raw(quoted)
+        else:
+            pkt = IPv6(src=src, dst=args.dst, hlim=64) / icmp / Raw(quoted)
     raw = bytearray(bytes(pkt))
     if args.bad_checksum:
         off = 20 if args.family == 4 else 40
@@ -96,9 +105,9 @@ def random_src(net):
     return str(n[random.randrange(1, n.num_addresses - 1)])
 
 
-def main():
+def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("cmd", choices=["send", "hex"])
+    p.add_argument("cmd", choices=["send", "hex", "batch"])
     p.add_argument("--iface")
     p.add_argument("--family", type=int, choices=[4, 6], default=4)
     p.add_argument("--src")
@@ -123,38 +132,63 @@ def main():
     p.add_argument("--rate", type=float, default=0)
     p.add_argument("--random-src", action="store_true")
     p.add_argument("--src-net")
-    a = p.parse_args()
+    p.add_argument("--srcs")
+    p.add_argument("--outer-frag", action="store_true")
+    return p
+
+
+def fill_defaults(a):
     v4 = a.family == 4
     a.src = a.src or ("198.51.100.1" if v4 else "2001:db8:e::1")
     a.dst = a.dst or ("203.0.113.10" if v4 else "2001:db8:ff::10")
     a.inner_src = a.inner_src or a.dst
     a.inner_dst = a.inner_dst or ("198.51.100.20" if v4 else "2001:db8:c::20")
     a.src_net = a.src_net or ("198.51.100.0/24" if v4 else "2001:db8:ee::/48")
+    return a
 
-    if a.cmd == "hex":
-        print(build_l3(a, a.src).hex())
-        return 0
-    if not a.iface:
-        p.error("send needs --iface")
-    conf.verb = 0
+
+def send(a, sock, hex_out=None):
+    """Sends a.count frames on sock as a says; writes each L3 packet's hex to hex_out if given."""
     src_mac = a.src_mac or get_if_hwaddr(a.iface)
-    ethertype = 0x0800 if v4 else 0x86DD
-    sock = conf.L2socket(iface=a.iface)
-    frames = []
-    fixed = None if a.random_src else bytes(Ether(dst=a.dst_mac, src=src_mac, type=ethertype)) + build_l3(a, a.src)
+    ether = bytes(Ether(dst=a.dst_mac, src=src_mac, type=0x0800 if a.family == 4 else 0x86DD))
+    srcs = a.srcs.split(",") if a.srcs else [a.src]
+    fixed = None if a.random_src else [build_l3(a, s) for s in srcs]
     interval = 1.0 / a.rate if a.rate > 0 else 0
     start = time.monotonic()
     for i in range(a.count):
-        frame = fixed if fixed is not None else (
-            bytes(Ether(dst=a.dst_mac, src=src_mac, type=ethertype)) + build_l3(a, random_src(a.src_net)))
+        l3 = fixed[i % len(fixed)] if fixed is not None else build_l3(a, random_src(a.src_net))
         if interval:
             delay = start + i * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        sock.send(frame)
-        frames.append(1)
+        sock.send(ether + l3)
+        if hex_out is not None:
+            print(l3.hex(), file=hex_out)
+    return a.count
+
+
+def main():
+    p = parser()
+    a = fill_defaults(p.parse_args())
+    if a.cmd == "hex":
+        print(build_l3(a, a.srcs.split(",")[0] if a.srcs else a.src).hex())
+        return 0
+    if not a.iface:
+        p.error(f"{a.cmd} needs --iface")
+    conf.verb = 0
+    sock = conf.L2socket(iface=a.iface)
+    if a.cmd == "send":
+        sent = send(a, sock)
+    else:
+        base = sys.argv[2:]
+        sent = 0
+        for line in sys.stdin:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            sent += send(fill_defaults(p.parse_args(["send"] + base + shlex.split(line))), sock, sys.stdout)
+        sys.stdout.flush()
     sock.close()
-    print(f"sent {len(frames)}", file=sys.stderr)
+    print(f"sent {sent}", file=sys.stderr)
     return 0
 
 
