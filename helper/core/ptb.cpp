@@ -1,6 +1,7 @@
 #include "core/ptb.hpp"
 
 #include <cstring>
+#include <optional>
 
 namespace pmtud {
 namespace {
@@ -19,17 +20,21 @@ bool has_source_port(std::uint8_t proto) noexcept {
            proto == kProtoUdpLite;
 }
 
+// The parse steps fill one Ptb in place and return the reason to stop, if any: Ptb is
+// 48 bytes and copying it between steps cost more than the parsing itself.
+using Step = std::optional<Reason>;
+
 // Fills inner_proto / has_port / sport from the L4 header at quoted[off...].
-Result<Ptb> finish_inner(Ptb ptb, Bytes quoted, std::size_t off, std::uint8_t proto,
-                         bool first_fragment) noexcept {
+Step finish_inner(Ptb& ptb, Bytes quoted, std::size_t off, std::uint8_t proto,
+                  bool first_fragment) noexcept {
     if (quoted.size() < off || quoted.size() - off < kInnerL4Min) return Reason::inner_truncated;
     ptb.inner_proto = proto;
     ptb.has_port = first_fragment && has_source_port(proto);
     if (ptb.has_port) ptb.sport = load_be16(quoted.data() + off);
-    return ptb;
+    return std::nullopt;
 }
 
-Result<Ptb> parse_inner_v4(Ptb ptb, Bytes quoted) noexcept {
+Step parse_inner_v4(Ptb& ptb, Bytes quoted) noexcept {
     if (quoted.size() < kIpv4MinHeader) return Reason::inner_truncated;
     const std::uint8_t* ip = quoted.data();
     if ((ip[0] >> 4) != 4) return Reason::inner_bad_header;
@@ -40,7 +45,7 @@ Result<Ptb> parse_inner_v4(Ptb ptb, Bytes quoted) noexcept {
     return finish_inner(ptb, quoted, ihl, ip[9], first_fragment);
 }
 
-Result<Ptb> parse_inner_v6(Ptb ptb, Bytes quoted) noexcept {
+Step parse_inner_v6(Ptb& ptb, Bytes quoted) noexcept {
     if (quoted.size() < kIpv6Header) return Reason::inner_truncated;
     const std::uint8_t* ip = quoted.data();
     if ((ip[0] >> 4) != 6) return Reason::inner_bad_header;
@@ -65,7 +70,7 @@ Result<Ptb> parse_inner_v6(Ptb ptb, Bytes quoted) noexcept {
     return finish_inner(ptb, quoted, off, nh, first_fragment);
 }
 
-Result<Ptb> parse_v4(Bytes l3) noexcept {
+Step parse_v4(Bytes l3, Ptb& ptb) noexcept {
     if (l3.size() < kIpv4MinHeader) return Reason::truncated;
     const std::uint8_t* ip = l3.data();
     const std::size_t ihl = std::size_t{ip[0] & 0x0fu} * 4;
@@ -78,7 +83,6 @@ Result<Ptb> parse_v4(Bytes l3) noexcept {
     if (icmp[0] != 3 || icmp[1] != 4) return Reason::not_ptb;
     if (checksum_fold(checksum_partial(icmp)) != 0xffff) return Reason::bad_checksum;
 
-    Ptb ptb;
     ptb.family = Family::v4;
     ptb.l3 = l3;
     std::memcpy(ptb.src.data(), ip + 12, 4);
@@ -86,7 +90,7 @@ Result<Ptb> parse_v4(Bytes l3) noexcept {
     return parse_inner_v4(ptb, icmp.subspan(kIcmpHeader));
 }
 
-Result<Ptb> parse_v6(Bytes l3) noexcept {
+Step parse_v6(Bytes l3, Ptb& ptb) noexcept {
     if (l3.size() < kIpv6Header) return Reason::truncated;
     const std::uint8_t* ip = l3.data();
     if (std::size_t{load_be16(ip + 4)} + kIpv6Header != l3.size()) return Reason::length_mismatch;
@@ -123,7 +127,6 @@ Result<Ptb> parse_v6(Bytes l3) noexcept {
     sum = checksum_partial(Bytes(tail, sizeof tail), sum);
     if (checksum_fold(checksum_partial(icmp, sum)) != 0xffff) return Reason::bad_checksum;
 
-    Ptb ptb;
     ptb.family = Family::v6;
     ptb.l3 = l3;
     std::memcpy(ptb.src.data(), ip + 8, 16);
@@ -131,9 +134,7 @@ Result<Ptb> parse_v6(Bytes l3) noexcept {
     return parse_inner_v6(ptb, icmp.subspan(kIcmpHeader));
 }
 
-}  // namespace
-
-Result<Ptb> parse_ptb(const PacketIn& in) noexcept {
+Step parse_into(const PacketIn& in, Ptb& ptb) noexcept {
     // Second line of loop safety after the kernel's `meta pkttype host`: never re-send a frame
     // that was itself sent to a group address (the I/G bit covers broadcast too).
     if (!in.hwheader.empty() && (in.hwheader[0] & 0x01u) != 0) return Reason::link_multicast;
@@ -143,7 +144,15 @@ Result<Ptb> parse_ptb(const PacketIn& in) noexcept {
     if (in.hw_protocol != 0 && in.hw_protocol != (version == 4 ? kEtherTypeIPv4 : kEtherTypeIPv6)) {
         return Reason::family_mismatch;
     }
-    return version == 4 ? parse_v4(in.l3) : parse_v6(in.l3);
+    return version == 4 ? parse_v4(in.l3, ptb) : parse_v6(in.l3, ptb);
+}
+
+}  // namespace
+
+Result<Ptb> parse_ptb(const PacketIn& in) noexcept {
+    Result<Ptb> result{Ptb{}};
+    if (const Step stop = parse_into(in, result.mutable_value())) result.fail(*stop);
+    return result;
 }
 
 }  // namespace pmtud

@@ -22,6 +22,12 @@ public:
     constexpr const T& value() const noexcept { return value_; }
     constexpr const T& operator*() const noexcept { return value_; }
     constexpr const T* operator->() const noexcept { return &value_; }
+    // For producers that fill the value in place (no copy of T on the hot path).
+    constexpr T& mutable_value() noexcept { return value_; }
+    constexpr void fail(Reason reason) noexcept {
+        reason_ = reason;
+        ok_ = false;
+    }
     // Only meaningful when !ok().
     constexpr Reason reason() const noexcept { return reason_; }
 

@@ -176,10 +176,10 @@ std::vector<std::uint8_t> build_ptb(const PtbSpec& s) {
 
 std::vector<std::uint8_t> eth_header(const std::uint8_t dst[6], const std::uint8_t src[6],
                                      std::uint16_t type) {
-    std::vector<std::uint8_t> v(dst, dst + 6);
-    v.insert(v.end(), src, src + 6);
-    v.push_back(static_cast<std::uint8_t>(type >> 8));
-    v.push_back(static_cast<std::uint8_t>(type));
+    std::vector<std::uint8_t> v(14);
+    for (int i = 0; i < 6; ++i) v[i] = dst[i], v[6 + i] = src[i];
+    v[12] = static_cast<std::uint8_t>(type >> 8);
+    v[13] = static_cast<std::uint8_t>(type);
     return v;
 }
 
