@@ -27,7 +27,7 @@ BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread $(CORE_LIBS)
 CORE_SRCS  := $(wildcard helper/core/*.cpp)
 IO_SRCS    := $(wildcard helper/io/*.cpp) $(wildcard helper/*.cpp)
 UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
-BENCH_SRCS := $(wildcard bench/*.cpp)
+BENCH_SRCS := $(wildcard bench/*.cpp) tests/unit/packet_builder.cpp tests/unit/alloc_counter.cpp
 TOOL_SRCS  := $(wildcard tests/tools/*.cpp)
 
 CORE_OBJS  := $(CORE_SRCS:%.cpp=$(BUILD)/%.o)
@@ -41,7 +41,7 @@ HELPER     := $(BUILD)/pmtud-helper
 UNIT_TESTS := $(BUILD)/unit-tests
 BENCH      := $(BUILD)/bench-core
 
-.PHONY: all help deps test test-unit test-shell bench demo install uninstall clean format lint
+.PHONY: all help deps test test-unit san-unit bench demo install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -53,8 +53,13 @@ help:  ## list the targets
 deps:  ## install missing Debian packages (apt-get); fast when nothing is missing
 	@scripts/install-deps
 
-test: all $(UNIT_TESTS)  ## build everything and run every test (unit, integration, end to end)
-	@BUILD=$(BUILD) tests/run-all
+SAN_BUILD := build-address-undefined
+
+test: all $(UNIT_TESTS) san-unit  ## build everything and run every test (unit, unit under ASan+UBSan, integration, end to end)
+	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests tests/run-all
+
+san-unit:  ## build the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined $(SAN_BUILD)/unit-tests
 
 test-unit: $(UNIT_TESTS)  ## unit tests only (no privileges needed)
 	@BUILD=$(BUILD) tests/run-all --unit-only
@@ -101,6 +106,9 @@ $(BENCH): $(BENCH_OBJS) $(CORE_LIB)
 $(BUILD)/tools/%: tests/tools/%.cpp $(CORE_LIB) | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -o $@ $< $(CORE_LIB) $(HELPER_LIBS)
+
+# Tests and benchmarks share the hand-built packets in tests/unit.
+$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CXXFLAGS += -Itests/unit
 
 $(BUILD)/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)

@@ -13,11 +13,11 @@ const Mac kOurMac = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};
 
 std::vector<std::uint8_t> expected_frame(const Mac& src, std::uint16_t type,
                                          const std::vector<std::uint8_t>& l3) {
-    std::vector<std::uint8_t> f = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    f.insert(f.end(), src.begin(), src.end());
-    f.push_back(static_cast<std::uint8_t>(type >> 8));
-    f.push_back(static_cast<std::uint8_t>(type & 0xff));
-    f.insert(f.end(), l3.begin(), l3.end());
+    std::vector<std::uint8_t> f(14 + l3.size());
+    for (std::size_t i = 0; i < 6; ++i) f[i] = 0xff, f[6 + i] = src[i];
+    f[12] = static_cast<std::uint8_t>(type >> 8);
+    f[13] = static_cast<std::uint8_t>(type & 0xff);
+    for (std::size_t i = 0; i < l3.size(); ++i) f[14 + i] = l3[i];
     return f;
 }
 

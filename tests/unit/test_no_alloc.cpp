@@ -29,7 +29,7 @@ TEST(NoAllocation, ParsePolicyFrame) {
         testing::build_ptb({}), testing::build_ptb(v6), testing::build_ptb(bad)};
     PolicySettings settings;
     settings.ports.allow(443, 443);
-    TokenBucket bucket(1000, 10);
+    TokenBucket bucket(1'000'000, 1000);
     std::array<std::uint8_t, 2048> frame{};
     const Mac mac = {2, 0, 0, 0, 0, 1};
     std::size_t forwarded = 0, bytes = 0;
