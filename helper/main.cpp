@@ -106,6 +106,13 @@ int run(int argc, char** argv) {
         return kExitOk;
     }
 
+    // Blocked from the start: a SIGTERM during start-up waits for the loop, which stops cleanly.
+    io::SignalSource signals;
+    if (!signals.open({SIGINT, SIGTERM, SIGHUP, SIGUSR1}, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitOsError;
+    }
+
     Config config;
     if (!load_config(cl, config, error)) {
         io::log_line("%s", error.c_str());
@@ -155,10 +162,8 @@ int run(int argc, char** argv) {
     Relay relay(sink, relay_settings(config, cl.dry_run));
 
     io::EventLoop loop;
-    io::SignalSource signals;
     io::IntervalTimer timer;
-    if (!loop.open(error) || !signals.open({SIGINT, SIGTERM, SIGHUP, SIGUSR1}, error) ||
-        !timer.open(kRefreshPeriodMs, error)) {
+    if (!loop.open(error) || !timer.open(kRefreshPeriodMs, error)) {
         io::log_line("%s", error.c_str());
         return kExitOsError;
     }

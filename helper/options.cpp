@@ -104,10 +104,16 @@ Options:
                       -vvv also the packet in hex
   -h, --help          this text
   --version           the version
-  --src-rate is refused: per-source limits live in the kernel (pmtud-setup install --src-rate).
+  --src-rate and --src-burst are refused: per-source limits live in the kernel rules
+                      (pmtud-setup install --src-rate R --src-burst B).
 
 Per-packet line (stderr):
   <outer src> <forwarded|dropped> reason=<r> mtu=<m> sport=<p> iface=<if> [hex=<L3 bytes>]
+  reason is ok (dry_run in a dry run) when forwarded, else why it was dropped (bad_checksum,
+  port_not_allowed, iface_rate_limited, ...); a field that could not be read is "-".
+Summary line (stderr), on SIGUSR1 and at exit:
+  summary: received=N forwarded=N (IF v4=N v6=N) dropped=N (REASON=N ...) nflog_lost=N
+  send_errors=N
 
 Signals:
   SIGINT, SIGTERM  stop; print one summary line of counters; exit 0

@@ -116,7 +116,8 @@ void Relay::handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexc
 
     const Result<Ptb> parsed = parse_ptb(packet.packet);
     if (!parsed) {
-        drop(parsed.reason(), nullptr, find_iface(packet.indev, now_ns));
+        // The interface only names the log line here: no re-resolving for a packet we refuse.
+        drop(parsed.reason(), nullptr, sink_.find(static_cast<int>(packet.indev)));
         return;
     }
     const Ptb& ptb = *parsed;

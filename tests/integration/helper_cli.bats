@@ -27,7 +27,7 @@ setup() {
 
 teardown() {
   if [[ -n "${HELPER_PID-}" ]] && kill -0 "$HELPER_PID" 2>/dev/null; then helper_stop; fi
-  [[ -f "$LOG" ]] && cat "$LOG" || true
+  if [[ -f "$LOG" ]]; then cat "$LOG"; fi # shown when the test failed
 }
 
 helper() { nsx a "$HELPER" "$@"; }

@@ -33,7 +33,7 @@ logged4() { nsx h nft list counter inet pmtud logged4 | sed -nE 's/.*packets ([0
 teardown() {
   if [[ -n "${HELPER_PID-}" ]] && kill -0 "$HELPER_PID" 2>/dev/null; then helper_stop; fi
   if [[ -n "${CAPTURE_PID-}" ]] && kill -0 "$CAPTURE_PID" 2>/dev/null; then capture_stop; fi
-  [[ -f "$LOG" ]] && cat "$LOG" || true # shown when the test failed
+  if [[ -f "$LOG" ]]; then cat "$LOG"; fi # shown when the test failed
 }
 
 # Sends one v4 and one v6 PTB and checks the two broadcasts against what was sent.

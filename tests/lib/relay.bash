@@ -1,4 +1,5 @@
 # Shared pieces of the pmtud-helper integration tests (sourced after netns.bash).
+# shellcheck disable=SC2034  # variables used by the bats files that source this
 #
 #   relay_topology        namespaces rtr, h, obs on a bridge br0 (in namespace sw):
 #                           rtr r0 $R_MAC    the router that sends PTBs (unicast to h)
