@@ -46,7 +46,7 @@ helper_start() {
   local ns=$1 log=$2
   shift 2
   : >"$log"
-  bg "$ns" HELPER_PID "$HELPER" "$@" 2>"$log"
+  bg "$ns" HELPER_PID "$HELPER" "$@" 2>"$log" 3>&-
   # "started:" is logged once the group is bound and the loop is about to run.
   wait_for 5 _helper_up "$log" || {
     cat "$log" >&2
@@ -68,7 +68,7 @@ helper_stop() {
 capture_start() {
   local ns=$1 ifname=$2 file=$3
   bg "$ns" CAPTURE_PID tcpdump -i "$ifname" -nn -U --immediate-mode --time-stamp-precision=nano -w "$file" \
-    2>"$file.err"
+    2>"$file.err" 3>&-
   wait_for 5 grep -q 'listening on' "$file.err"
 }
 
