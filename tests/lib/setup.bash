@@ -56,11 +56,12 @@ nflog_bound() {
 }
 
 listen() {
-  local ns=$1 group=$2 outvar=$3 out pid
+  local ns=$1 group=$2 outvar=$3 out _listener_pid
   out=$(mktemp "$NS_REG/nflog.XXXXXX")
-  bg "$ns" pid "$NFLOG_COUNT" --group "$group" --hex >"$out"
+  # 3>&-: a background process holding bats' fd 3 would keep bats waiting.
+  bg "$ns" _listener_pid "$NFLOG_COUNT" --group "$group" --hex >"$out" 3>&-
   printf -v "$outvar" '%s' "$out"
-  printf -v "${outvar}_PID" '%s' "$pid"
+  printf -v "${outvar}_PID" "%s" "$_listener_pid"
   wait_for 5 nflog_bound "$ns" "$group"
 }
 
