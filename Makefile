@@ -41,7 +41,7 @@ HELPER     := $(BUILD)/pmtud-helper
 UNIT_TESTS := $(BUILD)/unit-tests
 BENCH      := $(BUILD)/bench-core
 
-.PHONY: all help deps test test-unit san-unit bench demo install uninstall clean format lint
+.PHONY: all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench demo install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -54,9 +54,33 @@ deps:  ## install missing Debian packages (apt-get); fast when nothing is missin
 	@scripts/install-deps
 
 SAN_BUILD := build-address-undefined
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_CXX := clang++
+FUZZ_FLAGS := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -Ihelper -Itests/unit
+FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog
 
-test: all $(UNIT_TESTS) san-unit  ## build everything and run every test (unit, unit under ASan+UBSan, integration, end to end)
-	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests tests/run-all
+test: all $(UNIT_TESTS) san-unit fuzz-build  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, end to end)
+	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \
+	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all
+
+fuzz-build: $(FUZZERS)  ## build the libFuzzer targets (clang, ASan+UBSan)
+
+fuzz: $(FUZZERS)  ## run each fuzz target for FUZZ_SECONDS (default 300)
+	@for f in $(FUZZERS); do tests/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-seeds: $(BUILD)/make-seeds  ## regenerate the checked-in seed corpora
+	@mkdir -p tests/fuzz/corpus/packet tests/fuzz/corpus/nflog
+	$(BUILD)/make-seeds tests/fuzz/corpus/packet tests/fuzz/corpus/nflog
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard helper/core/*.hpp) | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
+
+$(BUILD)/make-seeds: $(BUILD)/tests/fuzz/make_seeds.o $(BUILD)/tests/unit/packet_builder.o
+	$(CXX) $(LDFLAGS) -o $@ $^
 
 san-unit:  ## build the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined $(SAN_BUILD)/unit-tests
