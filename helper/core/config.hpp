@@ -43,6 +43,8 @@ struct Config {
     std::uint32_t iface_burst = 10;
     bool use_src = false;
     std::uint32_t verbose = 0;
+
+    bool operator==(const Config&) const = default;
 };
 
 struct ConfigError {
@@ -50,8 +52,13 @@ struct ConfigError {
     std::string message;
 };
 
-// Parses text on top of out (which starts as the defaults or a previous config).
+// Parses text on top of out (which starts as the defaults or a previous config). A key given
+// twice takes its last value. On error out is left unchanged.
 bool parse_config(std::string_view text, Config& out, ConfigError& error);
+
+// The file text for c, one `key = value` line per key in the order documented above, ending in
+// a newline; parse_config(render_config(c)) reproduces c.
+std::string render_config(const Config& c);
 
 // Value parsers shared by the config file and the command line. Each returns false and sets
 // error to a one-line description (without the key or option name) on bad input.
@@ -59,8 +66,11 @@ bool parse_u32(std::string_view text, std::uint32_t min, std::uint32_t max, std:
                std::string& error);
 bool parse_bool(std::string_view text, bool& out, std::string& error);
 bool parse_mode(std::string_view text, Mode& out, std::string& error);
-bool parse_rate(std::string_view text, std::string& out, std::string& error);  // "N/second"...
+// "N/second|minute|hour|day", N in 1..1000000; a bare N means N/second. out gets the normalized
+// text ("007/minute" -> "7/minute", "5" -> "5/second").
+bool parse_rate(std::string_view text, std::string& out, std::string& error);
 bool valid_iface_name(std::string_view name) noexcept;
+// "eth0,eth1" (spaces around names allowed; "" = none); a repeated name is kept once.
 bool parse_iface_list(std::string_view text, std::vector<std::string>& out, std::string& error);
 
 }  // namespace pmtud
