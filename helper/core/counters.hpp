@@ -32,6 +32,8 @@ struct Counters {
 
 // One line: "received=12 forwarded=10 (eth0 v4=6 v6=4) dropped=2 (bad_checksum=1
 // port_not_allowed=1) nflog_lost=0 send_errors=0". Reasons with a zero count are left out.
+// Every interface is listed, in order, even at zero: "(eth0 v4=6 v6=4, eth1 v4=0 v6=0)"; the
+// parentheses are left out when there is no interface, and after "dropped=0".
 std::string render_summary(const Counters& c);
 
 }  // namespace pmtud
