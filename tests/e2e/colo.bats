@@ -33,13 +33,16 @@ teardown() {
   ((${#COLO_HELPER_PIDS[@]} == 0)) || colo_pmtud_stop
 }
 
-no_tcp_on_b() { [[ -z $(nsx b ss -Htn state all dst "$1") ]]; }
+no_tcp_on_b() {
+  local sockets
+  sockets=$(colo_tcp_to_client b "$1") || return 2
+  [[ -z $sockets ]]
+}
 
 # Without pmtud: the handshake works (small packets), B's first full-size segments hit the 1280 link,
 # the upstream router's PTBs go to A, which owns no such connection; B never lowers its PMTU.
 check_black_hole() {
-  local fam=$1 client report
-  client=$(colo_client "$fam")
+  local fam=$1 report
   colo_capture_start
   run colo_fetch "$fam" "$STALL_MS"
   colo_capture_stop
@@ -58,7 +61,7 @@ check_black_hole() {
   # B has no reduced MTU toward the client.
   [ -z "$(colo_route_mtu b "$fam")" ]
   # The client's reset closed B's side, so nothing stale retransmits into the next test.
-  wait_for 5 no_tcp_on_b "$client"
+  wait_for 5 no_tcp_on_b "$fam"
 }
 
 # With pmtud on every server: every PTB that reached A left A as a broadcast exactly once, byte for

@@ -20,6 +20,7 @@
 #                               exit status 0 complete, 1 stalled, 2 short, 3 cannot connect
 #   colo_field LINE KEY         the value of KEY=... in a key=value line
 #   colo_route_mtu SRV 4|6      the PMTU SRV has cached toward the client from the VIP ("" if none)
+#   colo_tcp_to_client SRV 4|6  SRV's TCP sockets toward the client (ss -Htn), one per line
 #   colo_flush_pmtu             forget every cached PMTU on the servers
 #   colo_pmtud_start [ARGS...]  on A, B and C: pmtud-setup install --iface eth0 ARGS (config file in
 #                               the registry dir), then pmtud-helper -v; waits until each is bound
@@ -213,6 +214,13 @@ colo_route_mtu() { # SRV 4|6
     sed -nE 's/.* mtu ([0-9]+).*/\1/p' | head -n 1
 }
 
+colo_tcp_to_client() { # SRV 4|6 -> SRV's TCP sockets (any state) toward the client, one per line
+  local dst
+  dst=$(colo_client "$2")
+  [[ $2 == 6 ]] && dst="[$dst]"
+  nsx "$1" ss -Htn state all dst "$dst"
+}
+
 colo_flush_pmtu() {
   local n
   for n in "${COLO_SERVERS[@]}"; do
@@ -335,6 +343,11 @@ colo_ptb_report() {
     colo_frames a edge "$MAC_A" | awk '{ print "in", $1, $5 }'
     colo_frames a a "$COLO_BCAST" | awk '{ print "out", $1, $5 }'
   } | awk '
+    # Nanosecond stamps exceed a double'"'"'s 53 bits: subtract seconds and nanoseconds apart.
+    function diff_ns(a, b) {
+      return (substr(a, 1, length(a) - 9) - substr(b, 1, length(b) - 9)) * 1e9 + \
+        (substr(a, length(a) - 8) - substr(b, length(b) - 8))
+    }
     $1 == "in"  { n_in[$3]++; t_in[$3] = $2 }
     $1 == "out" { n_out[$3]++; t_out[$3] = $2; order[++k] = $3 }
     END {
@@ -347,7 +360,7 @@ colo_ptb_report() {
       for (i = 1; i <= k; i++) {
         h = order[i]
         if (!(h in t_in)) continue
-        d = (t_out[h] - t_in[h]) / 1000
+        d = diff_ns(t_out[h], t_in[h]) / 1000
         if (first == "") first = d
         if (min == "" || d < min) min = d
         if (max == "" || d > max) max = d
