@@ -26,7 +26,8 @@
 #                               the registry dir), then pmtud-helper -v; waits until each is bound
 #   colo_pmtud_stop             SIGTERM the helpers (their summary lines end their logs), uninstall
 #   colo_capture_start          tcpdump the PTBs on the upstream->edge link and on every bridge port
-#   colo_capture_stop           stop those captures (files flushed)
+#   colo_capture_stop           stop those captures (files flushed) once A's broadcasts are all on the
+#                               wire (as many as A's rules logged since the start, or 5 s)
 #   colo_ptb_report             one key=value line from the captures (see the function)
 #   colo_nstat SRV COUNTER...   SNMP counters of SRV, "NAME VALUE" per line (absolute values)
 #   colo_counter SRV NAME       packets of SRV's named nft counter NAME (table inet pmtud)
@@ -280,12 +281,14 @@ COLO_BG_PID=""
 # "edge", "a", "b", "c" = the bridge ports facing each station (captured in the switch namespace).
 
 COLO_CAPTURE_PIDS=()
+COLO_LOGGED_AT_START=0
 
 colo_pcap() { echo "$NS_REG/cap-$1.pcap"; }
 
 colo_capture_start() {
   local port ns ifname file
   COLO_CAPTURE_PIDS=()
+  COLO_LOGGED_AT_START=$(_colo_logged_a)
   for port in up edge "${COLO_SERVERS[@]}"; do
     if [[ $port == up ]]; then ns=edge ifname=eth0; else ns=switch ifname=p-$port; fi
     file=$(colo_pcap "$port")
@@ -300,9 +303,21 @@ colo_capture_start() {
   done
 }
 
+# PTBs A's rules have logged so far (0 without the table).
+_colo_logged_a() {
+  local v4 v6
+  v4=$(colo_counter a logged4 2>/dev/null) || v4=0
+  v6=$(colo_counter a logged6 2>/dev/null) || v6=0
+  echo $((${v4:-0} + ${v6:-0}))
+}
+_colo_relayed_all() { (($(colo_frames a a "$COLO_BCAST" | wc -l) >= $(_colo_logged_a) - COLO_LOGGED_AT_START)); }
+
 colo_capture_stop() {
   local pid
-  sleep 0.2 # let the last relayed frames cross the bridge
+  sleep 0.2 # let the last PTBs cross the bridge
+  # Then give a slow helper (a loaded machine) time to put what A logged on the wire; if it never
+  # does, the report shows it.
+  wait_for 5 _colo_relayed_all || true
   for pid in "${COLO_CAPTURE_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${COLO_CAPTURE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   COLO_CAPTURE_PIDS=()
