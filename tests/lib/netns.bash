@@ -43,13 +43,15 @@ veth() {
 }
 
 bg() {
-  local n pidvar=$2
-  n=$(ns_name "$1")
+  # Underscored locals: printf -v below would set a local of the same name as PIDVAR (e.g. "pid")
+  # instead of the caller's variable.
+  local _bg_ns _bg_var=$2 _bg_pid
+  _bg_ns=$(ns_name "$1")
   shift 2
-  ip netns exec "$n" "$@" &
-  local pid=$!
-  echo "$pid" >>"$NS_REG/pids"
-  printf -v "$pidvar" '%s' "$pid"
+  ip netns exec "$_bg_ns" "$@" &
+  _bg_pid=$!
+  echo "$_bg_pid" >>"$NS_REG/pids"
+  printf -v "$_bg_var" '%s' "$_bg_pid"
 }
 
 ns_cleanup() {
