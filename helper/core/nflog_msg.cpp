@@ -87,7 +87,11 @@ NflogBatchReader::Status NflogBatchReader::next(NflogPacket& out) noexcept {
         const bool aligned = reinterpret_cast<std::uintptr_t>(cursor_) % NLMSG_ALIGNTO == 0;
         // mnl_nlmsg_ok compares (int)nlmsg_len <= len: a length of 2^31 or more turns negative
         // and passes, and mnl_nlmsg_next then jumps gigabytes ahead. Compare unsigned first.
-        const bool fits = aligned && remaining_ >= sizeof(nlmsghdr) && nlh->nlmsg_len <= remaining_;
+        // libmnl walks attributes up to the message end rounded up to 4 bytes, so that padding
+        // must be inside the datagram too. The kernel always pads; a datagram that does not
+        // is malformed (computed in size_t: NLMSG_ALIGN of a u32 near 2^32 would wrap).
+        const bool fits = aligned && remaining_ >= sizeof(nlmsghdr) &&
+                          ((std::size_t{nlh->nlmsg_len} + 3) & ~std::size_t{3}) <= remaining_;
         if (!fits || !mnl_nlmsg_ok(nlh, len)) {
             // A truncated last message or trailing garbage: report it once, then stop. Fewer
             // bytes than a header is only padding.

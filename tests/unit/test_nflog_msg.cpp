@@ -431,7 +431,9 @@ TEST(NflogBatchReader, TrailingGarbageIsMalformedOnce) {
     }
 }
 
-TEST(NflogBatchReader, LastMessageWithoutPadding) {
+TEST(NflogBatchReader, LastMessageWithoutPaddingIsMalformed) {
+    // The kernel pads every message; libmnl reads attributes up to the padded end, so an
+    // unpadded last message would make it read past the datagram (found by fuzzing).
     NetlinkBuilder b;
     add_packet(b, {.seq = 1});
     b.begin(test::kNflogPacketType).nfgen(2, 33).attr_be32(NFULA_SEQ, 2);
@@ -441,9 +443,8 @@ TEST(NflogBatchReader, LastMessageWithoutPadding) {
     NflogBatchReader reader(view(b));
     NflogPacket p;
     ASSERT_EQ(reader.next(p), Status::packet);
-    ASSERT_EQ(reader.next(p), Status::packet);
-    EXPECT_EQ(p.seq, 2u);
-    EXPECT_EQ(p.packet.l3.size(), 3u);
+    EXPECT_EQ(p.seq, 1u);
+    EXPECT_EQ(reader.next(p), Status::malformed);
     EXPECT_EQ(reader.next(p), Status::end);
 }
 
