@@ -35,8 +35,14 @@ struct Ptb {
 
 Result<Ptb> parse_ptb(const PacketIn& in) noexcept;
 
-// Internet checksum (RFC 1071) over data, starting from a partial 32-bit sum.
+// Internet checksum (RFC 1071) over data, starting from a partial 32-bit sum. data must start
+// at an even offset of the checksummed stream (callers chain even-length pieces).
 std::uint32_t checksum_partial(Bytes data, std::uint32_t sum = 0) noexcept;
 std::uint16_t checksum_fold(std::uint32_t sum) noexcept;
+
+namespace detail {
+// The same sum without the AVX2 loop, so tests cover the SSE2/scalar path on any CPU.
+std::uint32_t checksum_partial_baseline(Bytes data, std::uint32_t sum = 0) noexcept;
+}  // namespace detail
 
 }  // namespace pmtud

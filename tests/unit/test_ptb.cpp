@@ -323,15 +323,33 @@ TEST(Truncation, V6WithExtensionHeaders) {
 }
 
 TEST(Checksum, MatchesReferenceOnOddAndEvenLengths) {
-    std::vector<std::uint8_t> data(301);
+    std::vector<std::uint8_t> data(1400);
     for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 37 + 11);
     for (std::size_t n = 0; n <= data.size(); ++n) {
         const std::vector<std::uint8_t> v(data.begin(), data.begin() + static_cast<long>(n));
         const std::uint16_t ref = testing::reference_checksum(v, 0, n);
-        // ~fold(sum) in host order equals the reference when read back in network order.
-        const std::uint16_t ours = static_cast<std::uint16_t>(~checksum_fold(checksum_partial(v)));
-        const std::uint8_t* b = reinterpret_cast<const std::uint8_t*>(&ours);
-        EXPECT_EQ(std::uint16_t(b[0] << 8 | b[1]), ref) << n << " bytes";
+        for (const bool baseline : {false, true}) {
+            const std::uint32_t sum =
+                baseline ? detail::checksum_partial_baseline(v) : checksum_partial(v);
+            // ~fold(sum) in host order equals the reference when read back in network order.
+            const auto ours = static_cast<std::uint16_t>(~checksum_fold(sum));
+            const auto* b = reinterpret_cast<const std::uint8_t*>(&ours);
+            EXPECT_EQ(std::uint16_t(b[0] << 8 | b[1]), ref)
+                << n << " bytes" << (baseline ? " (baseline)" : "");
+        }
+    }
+}
+
+TEST(Checksum, AllOnesDoesNotOverflow) {
+    // 64 KiB of 0xff: the largest sum any packet can produce.
+    const std::vector<std::uint8_t> v(65535, 0xff);
+    const std::uint16_t ref = testing::reference_checksum(v, 0, v.size());
+    for (const bool baseline : {false, true}) {
+        const std::uint32_t sum =
+            baseline ? detail::checksum_partial_baseline(v) : checksum_partial(v);
+        const auto ours = static_cast<std::uint16_t>(~checksum_fold(sum));
+        const auto* b = reinterpret_cast<const std::uint8_t*>(&ours);
+        EXPECT_EQ(std::uint16_t(b[0] << 8 | b[1]), ref);
     }
 }
 
