@@ -1,0 +1,125 @@
+#include "core/metrics.hpp"
+
+#include <initializer_list>
+#include <utility>
+
+namespace pmtud {
+namespace {
+
+class Writer {
+public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        name_ = name;
+        text_ += "# HELP ";
+        text_ += name;
+        text_ += ' ';
+        text_ += help;  // constant text: no backslash or newline to escape
+        text_ += "\n# TYPE ";
+        text_ += name;
+        text_ += ' ';
+        text_ += type;
+        text_ += '\n';
+    }
+
+    // One sample of the current family; labels are {name, value} pairs.
+    void sample(std::uint64_t value,
+                std::initializer_list<std::pair<std::string_view, std::string_view>> labels = {}) {
+        text_ += name_;
+        if (labels.size() != 0) {
+            text_ += '{';
+            bool first = true;
+            for (const auto& [label, label_value] : labels) {
+                if (!first) text_ += ',';
+                first = false;
+                text_ += label;
+                text_ += "=\"";
+                text_ += escape_label_value(label_value);
+                text_ += '"';
+            }
+            text_ += '}';
+        }
+        text_ += ' ';
+        text_ += std::to_string(value);
+        text_ += '\n';
+    }
+
+    std::string take() { return std::move(text_); }
+
+private:
+    std::string text_;
+    std::string name_;
+};
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (const char c : value) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string render_metrics(std::string_view version, const Counters& c, const KernelStats& kernel) {
+    Writer w;
+    w.family("pmtud_build_info", "gauge", "The running pmtud-helper's version; always 1.");
+    w.sample(1, {{"version", version}});
+
+    w.family("pmtud_packets_received_total", "counter",
+             "Packets the helper read from its NFLOG group.");
+    w.sample(c.received);
+
+    w.family("pmtud_packets_forwarded_total", "counter",
+             "PTBs re-sent as Ethernet broadcasts (counted as decided in a dry run).");
+    for (const IfaceCounters& i : c.ifaces) {
+        w.sample(i.forwarded_v4, {{"iface", i.name}, {"family", "ipv4"}});
+        w.sample(i.forwarded_v6, {{"iface", i.name}, {"family", "ipv6"}});
+    }
+
+    w.family("pmtud_packets_dropped_total", "counter",
+             "Packets the helper read but did not re-send, by reason.");
+    for (std::size_t r = 0; r < kReasonCount; ++r) {
+        w.sample(c.dropped[r], {{"reason", reason_name(static_cast<Reason>(r))}});
+    }
+
+    w.family("pmtud_nflog_lost_total", "counter",
+             "Packets the kernel logged that never reached the helper (NFLOG sequence gaps).");
+    w.sample(c.nflog_lost);
+
+    w.family("pmtud_send_errors_total", "counter", "Broadcast frames the kernel refused to send.");
+    for (const IfaceCounters& i : c.ifaces) w.sample(i.send_errors, {{"iface", i.name}});
+
+    if (kernel.state == KernelStats::State::unknown) return w.take();
+
+    w.family("pmtud_rules_present", "gauge",
+             "1 when nftables table inet pmtud is loaded, 0 when it is missing.");
+    w.sample(kernel.state == KernelStats::State::present ? 1 : 0);
+    if (kernel.state != KernelStats::State::present) return w.take();
+
+    if (!kernel.counters.empty()) {
+        w.family("pmtud_kernel_packets_total", "counter",
+                 "Packets counted by the named counters of table inet pmtud (outcome = counter "
+                 "name; rx4 and rx6 are the eligible PTBs, the others one outcome each).");
+        for (const auto& counter : kernel.counters) {
+            w.sample(counter.packets, {{"outcome", counter.name}});
+        }
+    }
+    if (kernel.tracked_v4 || kernel.tracked_v6) {
+        w.family("pmtud_kernel_tracked_sources", "gauge",
+                 "Sources (IPv6: prefixes) in the per-source limit sets src4 and src6.");
+        if (kernel.tracked_v4) w.sample(*kernel.tracked_v4, {{"family", "ipv4"}});
+        if (kernel.tracked_v6) w.sample(*kernel.tracked_v6, {{"family", "ipv6"}});
+    }
+    return w.take();
+}
+
+}  // namespace pmtud

@@ -1,0 +1,46 @@
+// The helper's metrics in the Prometheus text exposition format (version 0.0.4), for
+// node_exporter's textfile collector. Pure: the caller reads the kernel and writes the file.
+//
+// Every family has HELP and TYPE lines. Labels are bounded by the configuration, never by
+// traffic: iface (the configured interfaces), family (ipv4, ipv6), reason (the fixed list in
+// reasons.hpp, zeros included so that rate() works from the start), outcome (the table's named
+// counters, a handful). The kernel families are left out when the table could not be read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/counters.hpp"
+
+namespace pmtud {
+
+// What the helper read from table inet pmtud (one snapshot, taken off the per-packet path).
+struct KernelStats {
+    enum class State : std::uint8_t {
+        unknown,  // not read (yet), or the read failed: no kernel families at all
+        missing,  // the table does not exist: pmtud_rules_present 0
+        present,  // read: pmtud_rules_present 1, counters and tracked sources
+    };
+    struct NamedCounter {
+        std::string name;  // "rx4", "logged6", ...: the outcome label
+        std::uint64_t packets = 0;
+        bool operator==(const NamedCounter&) const = default;
+    };
+    State state = State::unknown;
+    std::vector<NamedCounter> counters;       // in the kernel's order
+    std::optional<std::uint64_t> tracked_v4;  // elements in set src4, when the set exists
+    std::optional<std::uint64_t> tracked_v6;  // elements in set src6
+    bool operator==(const KernelStats&) const = default;
+};
+
+// The whole file, ending in a newline.
+std::string render_metrics(std::string_view version, const Counters& counters,
+                           const KernelStats& kernel);
+
+// A label value with \, " and newline escaped as the exposition format requires.
+std::string escape_label_value(std::string_view value);
+
+}  // namespace pmtud

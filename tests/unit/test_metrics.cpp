@@ -1,0 +1,204 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "core/metrics.hpp"
+
+namespace pmtud {
+namespace {
+
+// Every reason, one sample each: the part of the file that does not change between tests.
+std::string dropped_lines(const Counters& c) {
+    std::string text;
+    for (std::size_t r = 0; r < kReasonCount; ++r) {
+        text += "pmtud_packets_dropped_total{reason=\"" +
+                std::string(reason_name(static_cast<Reason>(r))) + "\"} " +
+                std::to_string(c.dropped[r]) + "\n";
+    }
+    return text;
+}
+
+Counters sample_counters() {
+    Counters c;
+    c.received = 12;
+    c.nflog_lost = 3;
+    c.ifaces = {{"eth0", 6, 4, 1}, {"eth1", 0, 0, 0}};
+    c.drop(Reason::bad_checksum);
+    c.drop(Reason::port_not_allowed);
+    return c;
+}
+
+KernelStats sample_kernel() {
+    KernelStats k;
+    k.state = KernelStats::State::present;
+    k.counters = {{"rx4", 20}, {"bad4", 1}, {"logged4", 19}};
+    k.tracked_v4 = 7;
+    k.tracked_v6 = 0;
+    return k;
+}
+
+const char* const kHelperHead =
+    "# HELP pmtud_build_info The running pmtud-helper's version; always 1.\n"
+    "# TYPE pmtud_build_info gauge\n"
+    "pmtud_build_info{version=\"1.2.3\"} 1\n"
+    "# HELP pmtud_packets_received_total Packets the helper read from its NFLOG group.\n"
+    "# TYPE pmtud_packets_received_total counter\n"
+    "pmtud_packets_received_total 12\n"
+    "# HELP pmtud_packets_forwarded_total PTBs re-sent as Ethernet broadcasts (counted as "
+    "decided in a dry run).\n"
+    "# TYPE pmtud_packets_forwarded_total counter\n"
+    "pmtud_packets_forwarded_total{iface=\"eth0\",family=\"ipv4\"} 6\n"
+    "pmtud_packets_forwarded_total{iface=\"eth0\",family=\"ipv6\"} 4\n"
+    "pmtud_packets_forwarded_total{iface=\"eth1\",family=\"ipv4\"} 0\n"
+    "pmtud_packets_forwarded_total{iface=\"eth1\",family=\"ipv6\"} 0\n"
+    "# HELP pmtud_packets_dropped_total Packets the helper read but did not re-send, by reason.\n"
+    "# TYPE pmtud_packets_dropped_total counter\n";
+
+const char* const kHelperTail =
+    "# HELP pmtud_nflog_lost_total Packets the kernel logged that never reached the helper "
+    "(NFLOG sequence gaps).\n"
+    "# TYPE pmtud_nflog_lost_total counter\n"
+    "pmtud_nflog_lost_total 3\n"
+    "# HELP pmtud_send_errors_total Broadcast frames the kernel refused to send.\n"
+    "# TYPE pmtud_send_errors_total counter\n"
+    "pmtud_send_errors_total{iface=\"eth0\"} 1\n"
+    "pmtud_send_errors_total{iface=\"eth1\"} 0\n";
+
+TEST(Metrics, ExactTextWithTheKernelTable) {
+    const Counters c = sample_counters();
+    const std::string expected =
+        std::string(kHelperHead) + dropped_lines(c) + kHelperTail +
+        "# HELP pmtud_rules_present 1 when nftables table inet pmtud is loaded, 0 when it is "
+        "missing.\n"
+        "# TYPE pmtud_rules_present gauge\n"
+        "pmtud_rules_present 1\n"
+        "# HELP pmtud_kernel_packets_total Packets counted by the named counters of table inet "
+        "pmtud (outcome = counter name; rx4 and rx6 are the eligible PTBs, the others one "
+        "outcome each).\n"
+        "# TYPE pmtud_kernel_packets_total counter\n"
+        "pmtud_kernel_packets_total{outcome=\"rx4\"} 20\n"
+        "pmtud_kernel_packets_total{outcome=\"bad4\"} 1\n"
+        "pmtud_kernel_packets_total{outcome=\"logged4\"} 19\n"
+        "# HELP pmtud_kernel_tracked_sources Sources (IPv6: prefixes) in the per-source limit "
+        "sets src4 and src6.\n"
+        "# TYPE pmtud_kernel_tracked_sources gauge\n"
+        "pmtud_kernel_tracked_sources{family=\"ipv4\"} 7\n"
+        "pmtud_kernel_tracked_sources{family=\"ipv6\"} 0\n";
+    EXPECT_EQ(render_metrics("1.2.3", c, sample_kernel()), expected);
+}
+
+TEST(Metrics, TableMissingIsAZeroGaugeAndNoKernelCounters) {
+    const Counters c = sample_counters();
+    KernelStats k = sample_kernel();
+    k.state = KernelStats::State::missing;  // stale fields must not leak into the file
+    const std::string expected =
+        std::string(kHelperHead) + dropped_lines(c) + kHelperTail +
+        "# HELP pmtud_rules_present 1 when nftables table inet pmtud is loaded, 0 when it is "
+        "missing.\n"
+        "# TYPE pmtud_rules_present gauge\n"
+        "pmtud_rules_present 0\n";
+    EXPECT_EQ(render_metrics("1.2.3", c, k), expected);
+}
+
+TEST(Metrics, KernelUnknownLeavesEveryKernelFamilyOut) {
+    const Counters c = sample_counters();
+    EXPECT_EQ(render_metrics("1.2.3", c, KernelStats{}),
+              std::string(kHelperHead) + dropped_lines(c) + kHelperTail);
+}
+
+TEST(Metrics, MissingSetsAndCountersAreLeftOut) {
+    KernelStats k;
+    k.state = KernelStats::State::present;
+    k.tracked_v6 = 2;  // src4 absent, src6 present
+    const std::string text = render_metrics("1", Counters{}, k);
+    EXPECT_EQ(text.find("pmtud_kernel_packets_total"), std::string::npos);
+    EXPECT_EQ(text.find("family=\"ipv4\"} "), std::string::npos);
+    EXPECT_NE(text.find("pmtud_kernel_tracked_sources{family=\"ipv6\"} 2\n"), std::string::npos);
+}
+
+TEST(Metrics, NoInterfaceMeansHelpAndTypeButNoSamples) {
+    const std::string text = render_metrics("1", Counters{}, KernelStats{});
+    EXPECT_NE(text.find("# TYPE pmtud_packets_forwarded_total counter\n# HELP "),
+              std::string::npos);
+    EXPECT_EQ(text.find("pmtud_packets_forwarded_total{"), std::string::npos);
+}
+
+TEST(Metrics, LabelValuesAreEscaped) {
+    EXPECT_EQ(escape_label_value("eth0"), "eth0");
+    EXPECT_EQ(escape_label_value(R"(a"b\c)"), R"(a\"b\\c)");
+    EXPECT_EQ(escape_label_value("a\nb"), "a\\nb");
+    EXPECT_EQ(escape_label_value(""), "");
+
+    Counters c;
+    c.ifaces = {{R"(we"ird\)", 1, 0, 0}};
+    const std::string text = render_metrics("0.1\"x", c, KernelStats{});
+    EXPECT_NE(text.find(R"(pmtud_build_info{version="0.1\"x"} 1)"), std::string::npos);
+    EXPECT_NE(text.find(R"(pmtud_packets_forwarded_total{iface="we\"ird\\",family="ipv4"} 1)"),
+              std::string::npos);
+    EXPECT_NE(text.find(R"(pmtud_send_errors_total{iface="we\"ird\\"} 0)"), std::string::npos);
+}
+
+TEST(Metrics, LargeCountersAreWrittenInFull) {
+    Counters c;
+    c.received = 18446744073709551615ull;
+    EXPECT_NE(render_metrics("1", c, KernelStats{})
+                  .find("pmtud_packets_received_total 18446744073709551615\n"),
+              std::string::npos);
+}
+
+// The format's rules, checked on every line of a full file: each family's HELP then TYPE come
+// before its samples and appear once; names and labels are well formed; counters end in _total;
+// only the known labels appear, so no label can grow with traffic.
+TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
+    const std::string text = render_metrics("1.2.3", sample_counters(), sample_kernel());
+    ASSERT_FALSE(text.empty());
+    ASSERT_EQ(text.back(), '\n');
+    const std::regex help(R"(^# HELP ([a-z_]+) [^\n]+$)");
+    const std::regex type(R"(^# TYPE ([a-z_]+) (counter|gauge)$)");
+    const std::regex sample(
+        R"re(^([a-z_]+)(\{([a-z_]+)="((?:[^"\\\n]|\\[\\"n])*)"(,([a-z_]+)="((?:[^"\\\n]|\\[\\"n])*)")?\})? [0-9]+$)re");
+    const std::set<std::string> allowed_labels = {"version", "iface", "family", "reason",
+                                                  "outcome"};
+    std::set<std::string> seen_families;
+    std::set<std::string> seen_series;
+    std::string current, current_type;
+    bool have_help = false;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_match(line, m, help)) {
+            EXPECT_TRUE(seen_families.insert(m[1]).second) << "family repeated: " << line;
+            current = m[1];
+            have_help = true;
+            current_type.clear();
+        } else if (std::regex_match(line, m, type)) {
+            EXPECT_TRUE(have_help && m[1] == current) << "TYPE without its HELP: " << line;
+            current_type = m[2];
+            if (current_type == "counter") {
+                EXPECT_TRUE(current.ends_with("_total")) << line;
+            } else {
+                EXPECT_FALSE(current.ends_with("_total")) << line;
+            }
+        } else if (std::regex_match(line, m, sample)) {
+            EXPECT_EQ(m[1], current) << "sample outside its family: " << line;
+            EXPECT_FALSE(current_type.empty()) << line;
+            for (const int group : {3, 6}) {
+                if (m[group].matched) {
+                    EXPECT_TRUE(allowed_labels.contains(m[group])) << line;
+                }
+            }
+            const std::string series = line.substr(0, line.rfind(' '));
+            EXPECT_TRUE(seen_series.insert(series).second) << "duplicate series: " << line;
+        } else {
+            ADD_FAILURE() << "not an exposition-format line: " << line;
+        }
+    }
+    EXPECT_EQ(seen_families.size(), 9u);
+}
+
+}  // namespace
+}  // namespace pmtud
