@@ -16,6 +16,7 @@
 #include "io/log.hpp"
 #include "io/nflog_source.hpp"
 #include "io/privileges.hpp"
+#include "io/ruleset_watch.hpp"
 #include "options.hpp"
 #include "relay.hpp"
 
@@ -156,10 +157,16 @@ int run(int argc, char** argv) {
             io::log_line("%s", error.c_str());
             return kExitNoPermission;
     }
+    // Subscribed while we still may: a vanished table is then noticed without any capability.
+    io::RulesetWatch rules;
+    if (!rules.open(error)) {
+        io::log_line("warning: not watching table inet pmtud (rules=unknown): %s", error.c_str());
+    }
     // Every socket is open: nothing from here on needs a capability.
     if (!io::drop_capabilities(error)) io::log_line("warning: %s", error.c_str());
 
     Relay relay(sink, relay_settings(config, cl.dry_run));
+    relay.note_rules(rules.state(), rules.removals());
 
     io::EventLoop loop;
     io::IntervalTimer timer;
@@ -206,6 +213,14 @@ int run(int argc, char** argv) {
                              },
                              error);
     if (!watched) {
+        io::log_line("%s", error.c_str());
+        return kExitOsError;
+    }
+    const auto on_rules_change = [&] {
+        rules.drain();
+        relay.note_rules(rules.state(), rules.removals());
+    };
+    if (rules.fd() >= 0 && !loop.watch(rules.fd(), on_rules_change, error)) {
         io::log_line("%s", error.c_str());
         return kExitOsError;
     }

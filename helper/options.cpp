@@ -113,7 +113,10 @@ Per-packet line (stderr):
   port_not_allowed, iface_rate_limited, ...); a field that could not be read is "-".
 Summary line (stderr), on SIGUSR1 and at exit:
   summary: received=N forwarded=N (IF v4=N v6=N) dropped=N (REASON=N ...) nflog_lost=N
-  send_errors=N
+  send_errors=N rules=present|missing|unknown rules_removed=N
+  rules: whether table inet pmtud is loaded (followed through nftables notifications);
+  rules_removed: how often it was removed (e.g. nft flush ruleset) while the helper ran. A
+  removal is logged as a warning, and so is a missing table at start.
 
 Signals:
   SIGINT, SIGTERM  stop; print one summary line of counters; exit 0

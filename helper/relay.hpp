@@ -39,6 +39,11 @@ public:
     void note_truncated_datagram() noexcept;
 
     const Counters& counters() const noexcept { return counters_; }
+    // What the ruleset watch knows about table inet pmtud, for the summary.
+    void note_rules(RulesState state, std::uint64_t removals) noexcept {
+        counters_.rules = state;
+        counters_.rules_removed = removals;
+    }
 
 private:
     void handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexcept;

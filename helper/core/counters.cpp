@@ -52,6 +52,8 @@ std::string render_summary(const Counters& c) {
 
     s += " nflog_lost=" + std::to_string(c.nflog_lost);
     s += " send_errors=" + std::to_string(c.send_errors_total());
+    s += " rules=" + std::string(rules_state_name(c.rules));
+    s += " rules_removed=" + std::to_string(c.rules_removed);
     return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/ptb.hpp"
 #include "core/reasons.hpp"
+#include "core/ruleset_events.hpp"
 
 namespace pmtud {
 
@@ -23,6 +24,8 @@ struct Counters {
     std::uint64_t nflog_lost = 0;  // sequence gaps: logged by the kernel, never read
     std::array<std::uint64_t, kReasonCount> dropped{};
     std::vector<IfaceCounters> ifaces;
+    RulesState rules = RulesState::unknown;  // table inet pmtud, as the kernel last announced it
+    std::uint64_t rules_removed = 0;         // times it was removed while the helper ran
 
     void drop(Reason r) noexcept { ++dropped[static_cast<std::size_t>(r)]; }
     std::uint64_t forwarded_total() const noexcept;
@@ -31,7 +34,8 @@ struct Counters {
 };
 
 // One line: "received=12 forwarded=10 (eth0 v4=6 v6=4) dropped=2 (bad_checksum=1
-// port_not_allowed=1) nflog_lost=0 send_errors=0". Reasons with a zero count are left out.
+// port_not_allowed=1) nflog_lost=0 send_errors=0 rules=present rules_removed=0". Reasons with a
+// zero count are left out.
 // Every interface is listed, in order, even at zero: "(eth0 v4=6 v6=4, eth1 v4=0 v6=0)"; the
 // parentheses are left out when there is no interface, and after "dropped=0".
 std::string render_summary(const Counters& c);

@@ -54,25 +54,27 @@ TEST(RenderSummary, Format) {
         {"the documented example",
          make(12, 0, {{"eth0", 6, 4, 0}}, {Reason::port_not_allowed, Reason::bad_checksum}),
          "received=12 forwarded=10 (eth0 v4=6 v6=4) dropped=2 (bad_checksum=1 port_not_allowed=1) "
-         "nflog_lost=0 send_errors=0"},
+         "nflog_lost=0 send_errors=0 rules=unknown rules_removed=0"},
         {"nothing yet, no interface", make(0, 0, {}, {}),
-         "received=0 forwarded=0 dropped=0 nflog_lost=0 send_errors=0"},
+         "received=0 forwarded=0 dropped=0 nflog_lost=0 send_errors=0 rules=unknown "
+         "rules_removed=0"},
         {"idle interfaces are still listed", make(0, 0, {{"eth0", 0, 0, 0}, {"eth1", 0, 0, 0}}, {}),
          "received=0 forwarded=0 (eth0 v4=0 v6=0, eth1 v4=0 v6=0) dropped=0 nflog_lost=0 "
-         "send_errors=0"},
+         "send_errors=0 rules=unknown rules_removed=0"},
         {"two interfaces, send errors summed, losses",
          make(20, 7, {{"eth0", 1, 2, 3}, {"bond0.42", 4, 5, 6}}, {}),
          "received=20 forwarded=12 (eth0 v4=1 v6=2, bond0.42 v4=4 v6=5) dropped=0 nflog_lost=7 "
-         "send_errors=9"},
+         "send_errors=9 rules=unknown rules_removed=0"},
         {"reasons in enum order, first and last",
          make(5, 0, {{"eth0", 0, 0, 0}},
               {Reason::frame_too_long, Reason::link_multicast, Reason::frame_too_long,
                Reason::iface_rate_limited, Reason::nflog_malformed}),
          "received=5 forwarded=0 (eth0 v4=0 v6=0) dropped=5 (link_multicast=1 "
-         "iface_rate_limited=1 nflog_malformed=1 frame_too_long=2) nflog_lost=0 send_errors=0"},
+         "iface_rate_limited=1 nflog_malformed=1 frame_too_long=2) nflog_lost=0 send_errors=0 "
+         "rules=unknown rules_removed=0"},
         {"large values", make(18446744073709551615ull, 18446744073709551615ull, {}, {}),
          "received=18446744073709551615 forwarded=0 dropped=0 nflog_lost=18446744073709551615 "
-         "send_errors=0"},
+         "send_errors=0 rules=unknown rules_removed=0"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.description);
@@ -89,7 +91,18 @@ TEST(RenderSummary, EveryReasonIsNamed) {
             std::string(reason_name(static_cast<Reason>(r))) + "=" + std::to_string(r + 1);
         EXPECT_NE(line.find(word), std::string::npos) << line;
     }
-    EXPECT_EQ(render_summary(c).find("unknown"), std::string::npos);
+    EXPECT_EQ(render_summary(c).find("unknown="), std::string::npos);
+}
+
+TEST(RenderSummary, RulesStateAndRemovalsEndTheLine) {
+    Counters c = make(3, 0, {{"eth0", 1, 0, 0}}, {Reason::bad_checksum});
+    c.rules = RulesState::missing;
+    c.rules_removed = 2;
+    EXPECT_EQ(render_summary(c),
+              "received=3 forwarded=1 (eth0 v4=1 v6=0) dropped=1 (bad_checksum=1) nflog_lost=0 "
+              "send_errors=0 rules=missing rules_removed=2");
+    c.rules = RulesState::present;
+    EXPECT_NE(render_summary(c).find(" rules=present rules_removed=2"), std::string::npos);
 }
 
 }  // namespace
