@@ -20,7 +20,7 @@ ifneq ($(SANITIZE),)
 endif
 
 CORE_LIBS   := -lnetfilter_log -lmnl
-HELPER_LIBS := $(CORE_LIBS)
+HELPER_LIBS := $(CORE_LIBS) -lnftnl -lsystemd
 TEST_LIBS   := -lgtest -lgtest_main -pthread $(CORE_LIBS)
 BENCH_LIBS  := -lbenchmark -lbenchmark_main -pthread $(CORE_LIBS)
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <string>
 
 #include "core/config.hpp"
@@ -19,6 +20,7 @@
 #include "io/ruleset_watch.hpp"
 #include "options.hpp"
 #include "relay.hpp"
+#include "telemetry.hpp"
 
 namespace pmtud {
 namespace {
@@ -65,6 +67,16 @@ void log_summary(const Relay& relay) {
     const std::string summary = render_summary(relay.counters());
     io::log_line("summary%s: %s", relay.settings().dry_run ? " (dry run, nothing sent)" : "",
                  summary.c_str());
+}
+
+TelemetrySettings telemetry_settings(const CommandLine& cl) {
+    TelemetrySettings t;
+    t.metrics_file = cl.metrics_file;
+    t.metrics_file_given = cl.metrics_file_given;
+    t.interval_s = cl.metrics_interval_s;
+    t.kernel_stats = cl.kernel_stats;
+    t.version = kVersion;
+    return t;
 }
 
 std::uint64_t monotonic_ns() noexcept {
@@ -128,6 +140,15 @@ int run(int argc, char** argv) {
             return kExitUsage;
         }
     }
+    std::optional<io::Identity> user;
+    if (!cl.user.empty()) {
+        io::Identity id;
+        if (!io::lookup_user(cl.user, id, error)) {
+            io::log_line("%s", error.c_str());
+            return kExitUsage;
+        }
+        user = id;
+    }
 
     io::BroadcastSink sink;
     switch (sink.open(config.ifaces, error)) {
@@ -162,8 +183,14 @@ int run(int argc, char** argv) {
     if (!rules.open(error)) {
         io::log_line("warning: not watching table inet pmtud (rules=unknown): %s", error.c_str());
     }
-    // Every socket is open: nothing from here on needs a capability.
-    if (!io::drop_capabilities(error)) io::log_line("warning: %s", error.c_str());
+    Telemetry telemetry;
+    telemetry.open(telemetry_settings(cl));
+    // Every socket is open: from here on only the kernel reads need a capability.
+    if (!io::drop_privileges({cl.kernel_stats, user}, error)) {
+        io::log_line("%s%s", user ? "--user: " : "warning: ", error.c_str());
+        // Never carry on as root when another user was asked for.
+        if (user) return kExitNoPermission;
+    }
 
     Relay relay(sink, relay_settings(config, cl.dry_run));
     relay.note_rules(rules.state(), rules.removals());
@@ -209,7 +236,9 @@ int run(int argc, char** argv) {
                          loop.watch(
                              timer.fd(),
                              [&] {
-                                 if (timer.expirations() != 0) sink.refresh();
+                                 if (timer.expirations() == 0) return;
+                                 sink.refresh();
+                                 telemetry.tick(relay.counters());
                              },
                              error);
     if (!watched) {
@@ -227,12 +256,12 @@ int run(int argc, char** argv) {
 
     io::log_line("started: %s; interfaces %s", describe_settings(config, relay.settings()).c_str(),
                  describe_ifaces(sink).c_str());
-    if (!loop.run(error)) {
-        io::log_line("%s", error.c_str());
-        log_summary(relay);
-        return kExitOsError;
-    }
+    telemetry.ready(relay.counters());
+    const bool ran = loop.run(error);
+    if (!ran) io::log_line("%s", error.c_str());
+    telemetry.stop(relay.counters());
     log_summary(relay);
+    if (!ran) return kExitOsError;
     return kExitOk;
 }
 

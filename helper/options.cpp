@@ -27,6 +27,10 @@ enum Long : int {
     kVersion,
     kSrcRate,
     kSrcBurst,
+    kMetricsFile,
+    kMetricsInterval,
+    kNoKernelStats,
+    kUser,
 };
 
 const option kOptions[] = {
@@ -45,6 +49,10 @@ const option kOptions[] = {
     {"version", no_argument, nullptr, kVersion},
     {"src-rate", required_argument, nullptr, kSrcRate},
     {"src-burst", required_argument, nullptr, kSrcBurst},
+    {"metrics-file", required_argument, nullptr, kMetricsFile},
+    {"metrics-interval", required_argument, nullptr, kMetricsInterval},
+    {"no-kernel-stats", no_argument, nullptr, kNoKernelStats},
+    {"user", required_argument, nullptr, kUser},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -100,6 +108,14 @@ Options:
   --use-src           send with the original frame's source MAC instead of our own
   --dry-run           decide and log (as with -v), send nothing
   --cpu N             pin the helper to CPU N
+  --metrics-file PATH Prometheus text file, rewritten atomically every interval (default
+                      /var/lib/prometheus/node-exporter/pmtud.prom, node_exporter's textfile
+                      directory; '' or none: no file)
+  --metrics-interval S  seconds between metrics writes, 1..3600 (default 5)
+  --no-kernel-stats   do not read table inet pmtud's counters and sets, and so keep no
+                      capability at all (by default CAP_NET_ADMIN is kept for those reads)
+  --user NAME         switch to user NAME (its primary group, no supplementary groups)
+                      once the sockets are open; needs root
   -v, --verbose       one line per forwarded PTB; -vv also dropped ones with the reason;
                       -vvv also the packet in hex
   -h, --help          this text
@@ -117,6 +133,14 @@ Summary line (stderr), on SIGUSR1 and at exit:
   rules: whether table inet pmtud is loaded (followed through nftables notifications);
   rules_removed: how often it was removed (e.g. nft flush ruleset) while the helper ran. A
   removal is logged as a warning, and so is a missing table at start.
+
+Metrics file (Prometheus text format, for node_exporter's textfile collector):
+  pmtud_build_info{version}, pmtud_packets_received_total,
+  pmtud_packets_forwarded_total{iface,family}, pmtud_packets_dropped_total{reason},
+  pmtud_nflog_lost_total, pmtud_send_errors_total{iface}; read from the kernel:
+  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family}
+Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and whether the
+  rules are loaded, WATCHDOG=1 every second when the unit sets WatchdogSec=.
 
 Signals:
   SIGINT, SIGTERM  stop; print one summary line of counters; exit 0
@@ -204,6 +228,28 @@ bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& er
             case kVersion:
                 out.action = CommandLine::Action::version;
                 return true;
+            case kMetricsFile:
+                out.metrics_file = optarg;
+                if (out.metrics_file == "none") out.metrics_file.clear();
+                if (!out.metrics_file.empty() && (out.metrics_file.back() == '/')) {
+                    return value_error("metrics-file", "'" + out.metrics_file + "' is a directory",
+                                       error);
+                }
+                out.metrics_file_given = true;
+                break;
+            case kMetricsInterval:
+                if (!parse_u32(optarg, 1, 3600, n, why)) {
+                    return value_error("metrics-interval", why, error);
+                }
+                out.metrics_interval_s = n;
+                break;
+            case kNoKernelStats:
+                out.kernel_stats = false;
+                break;
+            case kUser:
+                if (*optarg == '\0') return value_error("user", "empty user name", error);
+                out.user = optarg;
+                break;
             case kSrcRate:
             case kSrcBurst:
                 error = std::string(c == kSrcRate ? "--src-rate" : "--src-burst") +

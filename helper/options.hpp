@@ -14,6 +14,9 @@
 namespace pmtud {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/pmtud/pmtud.conf";
+// node_exporter's textfile collector directory on Debian.
+inline constexpr const char* kDefaultMetricsPath = "/var/lib/prometheus/node-exporter/pmtud.prom";
+inline constexpr std::uint32_t kDefaultMetricsIntervalS = 5;
 
 // sysexits(3) codes, documented in --help.
 inline constexpr int kExitOk = 0;
@@ -37,7 +40,12 @@ struct CommandLine {
     bool use_src = false;
     bool dry_run = false;
     std::optional<std::uint32_t> cpu;
-    std::uint32_t verbose = 0;  // number of -v; 0: from the file
+    std::uint32_t verbose = 0;                       // number of -v; 0: from the file
+    std::string metrics_file = kDefaultMetricsPath;  // empty: no metrics file
+    bool metrics_file_given = false;
+    std::uint32_t metrics_interval_s = kDefaultMetricsIntervalS;
+    bool kernel_stats = true;  // read table inet pmtud's counters (keeps CAP_NET_ADMIN)
+    std::string user;          // switch to this user once the sockets are open
 };
 
 // false with a one-line error (usage problem, exit 64).

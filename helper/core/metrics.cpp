@@ -122,4 +122,27 @@ std::string render_metrics(std::string_view version, const Counters& c, const Ke
     return w.take();
 }
 
+KernelStats with_watched_rules(KernelStats snapshot, RulesState watched) {
+    if (watched == RulesState::missing) {
+        snapshot = KernelStats{};
+        snapshot.state = KernelStats::State::missing;
+    } else if (watched == RulesState::present && snapshot.state == KernelStats::State::unknown) {
+        snapshot.state = KernelStats::State::present;
+    }
+    return snapshot;
+}
+
+std::string render_service_status(const Counters& c, KernelStats::State rules) {
+    std::string s = "received=" + std::to_string(c.received) +
+                    " forwarded=" + std::to_string(c.forwarded_total()) +
+                    " dropped=" + std::to_string(c.dropped_total()) +
+                    " nflog_lost=" + std::to_string(c.nflog_lost) +
+                    " send_errors=" + std::to_string(c.send_errors_total());
+    if (rules == KernelStats::State::present) s += "; rules loaded";
+    if (rules == KernelStats::State::missing) {
+        s += "; WARNING: table inet pmtud is missing (run pmtud-setup apply)";
+    }
+    return s;
+}
+
 }  // namespace pmtud

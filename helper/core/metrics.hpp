@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/counters.hpp"
+#include "core/ruleset_events.hpp"
 
 namespace pmtud {
 
@@ -36,9 +37,20 @@ struct KernelStats {
     bool operator==(const KernelStats&) const = default;
 };
 
+// Combines the periodic snapshot with what the nftables notifications say right now
+// (Counters::rules, always followed, capability-free): a table announced missing is missing
+// even if the last read still saw it; a table announced present with no snapshot (the reads
+// are off or failed) is present without counters.
+KernelStats with_watched_rules(KernelStats snapshot, RulesState watched);
+
 // The whole file, ending in a newline.
 std::string render_metrics(std::string_view version, const Counters& counters,
                            const KernelStats& kernel);
+
+// The service manager's one-line STATUS=: "received=12 forwarded=10 dropped=2 nflog_lost=0
+// send_errors=0; rules loaded", with "rules missing (run pmtud-setup apply)" when the table is
+// gone and nothing after the counters when that is not known.
+std::string render_service_status(const Counters& counters, KernelStats::State rules);
 
 // A label value with \, " and newline escaped as the exposition format requires.
 std::string escape_label_value(std::string_view value);

@@ -200,5 +200,34 @@ TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
     EXPECT_EQ(seen_families.size(), 9u);
 }
 
+TEST(Metrics, WatchedRulesStateOverridesOrCompletesTheSnapshot) {
+    using S = KernelStats::State;
+    const KernelStats read = sample_kernel();
+    // Announced missing: missing, whatever the last read saw.
+    KernelStats k = with_watched_rules(read, RulesState::missing);
+    EXPECT_EQ(k.state, S::missing);
+    EXPECT_TRUE(k.counters.empty());
+    EXPECT_FALSE(k.tracked_v4);
+    // Present or unknown: the read stands.
+    EXPECT_EQ(with_watched_rules(read, RulesState::present), read);
+    EXPECT_EQ(with_watched_rules(read, RulesState::unknown), read);
+    KernelStats missing;
+    missing.state = S::missing;
+    EXPECT_EQ(with_watched_rules(missing, RulesState::unknown), missing);
+    // No read (--no-kernel-stats): the announcement alone.
+    EXPECT_EQ(with_watched_rules(KernelStats{}, RulesState::present).state, S::present);
+    EXPECT_TRUE(with_watched_rules(KernelStats{}, RulesState::present).counters.empty());
+    EXPECT_EQ(with_watched_rules(KernelStats{}, RulesState::unknown).state, S::unknown);
+}
+
+TEST(ServiceStatus, CountersThenWhatIsKnownOfTheRules) {
+    const Counters c = sample_counters();
+    const std::string counters = "received=12 forwarded=10 dropped=2 nflog_lost=3 send_errors=1";
+    EXPECT_EQ(render_service_status(c, KernelStats::State::unknown), counters);
+    EXPECT_EQ(render_service_status(c, KernelStats::State::present), counters + "; rules loaded");
+    EXPECT_EQ(render_service_status(c, KernelStats::State::missing),
+              counters + "; WARNING: table inet pmtud is missing (run pmtud-setup apply)");
+}
+
 }  // namespace
 }  // namespace pmtud

@@ -1,0 +1,50 @@
+// Reads table inet pmtud through nf_tables netlink (libnftnl + libmnl): whether the table is
+// loaded, its named counters, and how many elements the per-source sets src4/src6 hold. Runs on
+// the helper's timer, never on the per-packet path. nfnetlink checks CAP_NET_ADMIN on every
+// request, reads included, so the helper keeps that one capability while this is in use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/metrics.hpp"
+
+struct mnl_socket;
+struct nlmsghdr;
+
+namespace pmtud::io {
+
+inline constexpr const char* kTableName = "pmtud";
+
+class KernelStatsReader {
+public:
+    KernelStatsReader();
+    ~KernelStatsReader();
+    KernelStatsReader(const KernelStatsReader&) = delete;
+    KernelStatsReader& operator=(const KernelStatsReader&) = delete;
+
+    // Opens the netlink socket (no capability needed for that); false with a one-line error.
+    bool open(std::string& error);
+
+    // One snapshot into out. state is present or missing on success; on failure (EPERM without
+    // CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why. Element counts walk the
+    // whole set: up to 65535 elements, a few milliseconds.
+    bool read(KernelStats& out, std::string& error);
+
+private:
+    using Callback = int (*)(const nlmsghdr*, void*);
+    // Sends message and runs cb on every reply until the dump ends or the ACK arrives: 0 or an
+    // errno (the kernel's, e.g. ENOENT, or the socket's).
+    int query(nlmsghdr* message, Callback cb, void* data);
+    bool reopen(std::string& error);
+
+    static constexpr std::size_t kBufferSize = 64 * 1024;  // > the kernel's dump skb (32 KiB)
+    mnl_socket* socket_ = nullptr;
+    std::unique_ptr<char[]> buffer_;
+    std::uint32_t portid_ = 0;
+    std::uint32_t seq_ = 0;
+};
+
+}  // namespace pmtud::io
