@@ -40,6 +40,9 @@ CORE_LIB   := $(BUILD)/libpmtudcore.a
 HELPER     := $(BUILD)/pmtud-helper
 UNIT_TESTS := $(BUILD)/unit-tests
 BENCH      := $(BUILD)/bench-core
+# The pipeline benchmark's own tools (bench/pipeline): a PTB flood sender, an NFLOG wake-up probe.
+PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
+PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
 .PHONY: all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench demo install uninstall clean format lint
 
@@ -108,11 +111,11 @@ clean:  ## remove every build directory
 	rm -rf build build-*
 
 format:  ## apply clang-format to the C++ sources
-	clang-format -i $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(wildcard helper/*/*.hpp)
+	clang-format -i $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
 
 lint:  ## shellcheck the scripts, check formatting
 	shellcheck scripts/pmtud-setup scripts/install-deps tests/run-all .ci/run
-	clang-format --dry-run --Werror $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(wildcard helper/*/*.hpp)
+	clang-format --dry-run --Werror $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
@@ -126,6 +129,13 @@ $(UNIT_TESTS): $(UNIT_OBJS) $(CORE_LIB)
 
 $(BENCH): $(BENCH_OBJS) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(BENCH_LIBS)
+
+$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o ptb_frames.o) \
+                         $(BUILD)/tests/unit/packet_builder.o
+	$(CXX) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/bench/nflog-floor: $(BUILD)/bench/pipeline/nflog_floor.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.cpp $(CORE_LIB) | deps
 	@mkdir -p $(dir $@)
