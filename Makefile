@@ -44,7 +44,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench demo install uninstall clean format lint
+.PHONY: all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -91,8 +91,12 @@ san-unit:  ## build the unit tests with AddressSanitizer + UndefinedBehaviorSani
 test-unit: $(UNIT_TESTS)  ## unit tests only (no privileges needed)
 	@BUILD=$(BUILD) tests/run-all --unit-only
 
-bench: $(BENCH)  ## run the per-packet Google Benchmark
+bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, then the pipeline benchmark
 	$(BENCH) --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@BUILD=$(BUILD) bench/pipeline/run
+
+bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
+	@BUILD=$(BUILD) bench/pipeline/run
 
 demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
 	@BUILD=$(BUILD) tests/e2e/demo
@@ -114,7 +118,7 @@ format:  ## apply clang-format to the C++ sources
 	clang-format -i $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
 
 lint:  ## shellcheck the scripts, check formatting
-	shellcheck scripts/pmtud-setup scripts/install-deps tests/run-all .ci/run
+	shellcheck scripts/pmtud-setup scripts/install-deps tests/run-all .ci/run bench/pipeline/run bench/pipeline/*.bash
 	clang-format --dry-run --Werror $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
 
 $(CORE_LIB): $(CORE_OBJS)
