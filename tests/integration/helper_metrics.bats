@@ -85,6 +85,27 @@ cap_line() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
   summary "$LOG" | grep -q 'received=5 forwarded=3 (h0 v4=2 v6=1) dropped=2'
 }
 
+@test "pmtud-setup status shows the helper's counters from the metrics file beside the kernel's" {
+  helper_start h "$LOG" --config "$CONF" -vv --ports 443 --metrics-file "$PROM" --metrics-interval 1
+  send_ptb --family 4 --count 2
+  send_ptb --family 4 --sport 22
+  wait_decisions "$LOG" 3
+  wait_for 5 has_metric_line "pmtud_packets_received_total 3"
+  run nsx h "$SETUP" status --config "$CONF" --metrics-file "$PROM"
+  [ "$status" -eq 0 ]
+  [[ $output == *"helper counters ($PROM, written "* ]]
+  local logged=$(($(kcounter logged4) + $(kcounter logged6)))
+  grep -qE "^  received +3  \(kernel logged4 \+ logged6: $logged\)$" <<<"$output"
+  grep -qE '^  forwarded +2  \(h0 v4=2 v6=0\)$' <<<"$output"
+  grep -qE '^  dropped +1  \(port_not_allowed=1\)$' <<<"$output"
+  run nsx h "$SETUP" status --json --config "$CONF" --metrics-file "$PROM"
+  [ "$status" -eq 0 ]
+  "$PY" -c 'import json, sys; h = json.loads(sys.argv[1])["helper"]; assert (h["received"], h["forwarded"], h["dropped"]) == (3, 2, 1), h' "$output"
+  # Without the file, status says where it looked.
+  run nsx h "$SETUP" status --config "$CONF" --metrics-file "$METRICS_DIR/none.prom"
+  [[ $output == *"helper counters: no metrics file at $METRICS_DIR/none.prom"* ]]
+}
+
 @test "table vanished: pmtud_rules_present drops to 0 within seconds and comes back after apply" {
   helper_start h "$LOG" --config "$CONF" --metrics-file "$PROM" --metrics-interval 1
   wait_for 5 has_metric_line "pmtud_rules_present 1"
