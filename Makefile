@@ -3,6 +3,8 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
 SANITIZE ?=
 CXX      ?= g++
 comma    := ,
@@ -50,8 +52,8 @@ all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
 help:  ## list the targets
 	@echo "pmtud make targets:"
-	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
-	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SANITIZE=(e.g. address,undefined) CXX=$(CXX)"
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
+	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) UNITDIR=$(UNITDIR) MANDIR=$(MANDIR) SANITIZE=(e.g. address,undefined) CXX=$(CXX)"
 
 deps:  ## install missing Debian packages (apt-get); fast when nothing is missing
 	@scripts/install-deps
@@ -101,15 +103,23 @@ bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real ru
 demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
 	@BUILD=$(BUILD) tests/e2e/demo
 
-install: $(HELPER)  ## install binaries, script and templates under $(DESTDIR)$(PREFIX)
+# The units in systemd/ name /usr/sbin (PREFIX=/usr, as packaged); install writes this PREFIX's.
+UNITS := $(notdir $(wildcard systemd/*.service))
+MANS  := $(notdir $(wildcard man/*.8))
+
+install: $(HELPER)  ## install binaries, script, nft template, systemd units and man pages under $(DESTDIR)$(PREFIX)
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/sbin/pmtud-helper
 	install -D -m 0755 scripts/pmtud-setup $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
-	install -d $(DESTDIR)$(PREFIX)/share/pmtud/nft
-	install -m 0644 nft/*.nft* $(DESTDIR)$(PREFIX)/share/pmtud/nft/
+	install -d $(DESTDIR)$(PREFIX)/share/pmtud/nft $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 nft/pmtud.nft.in $(DESTDIR)$(PREFIX)/share/pmtud/nft/
+	for u in $(UNITS); do sed 's|/usr/sbin/|$(PREFIX)/sbin/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 $(addprefix man/,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
 
 uninstall:  ## remove what install put under $(DESTDIR)$(PREFIX)
 	rm -f $(DESTDIR)$(PREFIX)/sbin/pmtud-helper $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
 	rm -rf $(DESTDIR)$(PREFIX)/share/pmtud
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANS))
 
 clean:  ## remove every build directory
 	rm -rf build build-*
