@@ -46,7 +46,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo install uninstall clean format lint
+.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -120,6 +120,18 @@ uninstall:  ## remove what install put under $(DESTDIR)$(PREFIX)
 	rm -f $(DESTDIR)$(PREFIX)/sbin/pmtud-helper $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
 	rm -rf $(DESTDIR)$(PREFIX)/share/pmtud
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANS))
+
+# A binary package from a staged `make install PREFIX=/usr`, with dpkg-deb alone (no debhelper).
+VERSION  := $(shell sed -nE 's/.*kVersion = "([^"]+)".*/\1/p' helper/main.cpp)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(BUILD)/pmtud_$(VERSION)_$(DEB_ARCH).deb
+
+deb: $(HELPER)  ## build $(BUILD)/pmtud_VERSION_ARCH.deb (files of make install PREFIX=/usr; units not enabled)
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR=$(BUILD)/deb PREFIX=/usr >/dev/null
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	  -e "s/@SIZE@/$$(du -sk $(BUILD)/deb/usr | cut -f1)/" packaging/control.in >$(BUILD)/deb/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(BUILD)/deb $(DEB)
 
 clean:  ## remove every build directory
 	rm -rf build build-*

@@ -98,3 +98,26 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   [[ $output == *"--no-systemd: systemd units not installed or enabled"* ]]
   nsx h nft list table inet pmtud >/dev/null
 }
+
+@test "make deb: dpkg installs it into a scratch root, pmtud-helper --version runs, dpkg -r leaves nothing" {
+  command -v dpkg-deb >/dev/null || skip "no dpkg-deb"
+  mk deb >/dev/null
+  deb=$(ls "$PMTUD_ROOT/$BUILD"/pmtud_*_"$(dpkg --print-architecture)".deb)
+  [ "$(dpkg-deb -f "$deb" Package)" = pmtud ]
+  dpkg-deb -f "$deb" Depends | grep -qw nftables
+  # A dpkg database of its own: nothing lands in this machine's /usr, no unit is enabled.
+  mkdir -p "$T/root/var/lib/dpkg/info" "$T/root/var/lib/dpkg/updates"
+  : >"$T/root/var/lib/dpkg/status"
+  dpkg --root="$T/root" --force-depends --force-script-chrootless -i "$deb" >/dev/null 2>&1
+  [ "$(dpkg-query --admindir="$T/root/var/lib/dpkg" -W -f '${Status}' pmtud)" = "install ok installed" ]
+  for f in usr/sbin/pmtud-helper usr/sbin/pmtud-setup usr/share/pmtud/nft/pmtud.nft.in \
+    usr/lib/systemd/system/pmtud-rules.service usr/lib/systemd/system/pmtud-helper.service \
+    usr/share/man/man8/pmtud-helper.8 usr/share/man/man8/pmtud-setup.8; do
+    [ -f "$T/root/$f" ]
+  done
+  run "$T/root/usr/sbin/pmtud-helper" --version
+  [ "$status" -eq 0 ]
+  [[ $output == "pmtud-helper $(dpkg-deb -f "$deb" Version)" ]]
+  dpkg --root="$T/root" -r pmtud >/dev/null 2>&1
+  [ "$(find "$T/root" -mindepth 1 -not -path "$T/root/var*" | wc -l)" -eq 0 ]
+}
