@@ -151,12 +151,13 @@ Signals:
 
 Exit status:
   0   stopped by SIGINT/SIGTERM, or --help/--version
-  64  usage: unknown option, bad value, --src-rate
+  64  usage: unknown option, bad value, unknown --user, --src-rate
   69  unavailable: an interface does not exist or is not Ethernet, the NFLOG group is
       already bound by another process (see /proc/net/netfilter/nfnetlink_log), or NFLOG
       is not available
   71  an unexpected system error
-  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET) are needed
+  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET) are needed, or the
+      --user switch failed
   78  config: the file is missing, unreadable or invalid (the message names the line)
 )";
 }
