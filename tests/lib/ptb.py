@@ -6,6 +6,8 @@
   ptb.py batch --iface IF [options]  read stdin: each line holds more options for one `send` (on top of
                                      those given here; blank and # lines skipped); prints the hex of every
                                      L3 packet sent, one per line, in order (one scapy start for many sends)
+  ptb.py hexes [options]             read stdin like batch, print the hex of every L3 packet (--count of
+                                     each line), send nothing
 
 Options (all have defaults that make a valid PTB quoting a TCP segment):
   --family 4|6              outer and inner family (default 4)
@@ -28,6 +30,16 @@ Options (all have defaults that make a valid PTB quoting a TCP segment):
   --src-net CIDR            network for --random-src (default 198.51.100.0/24 or 2001:db8:ee::/48)
   --srcs LIST               comma-separated outer sources used in turn (packet i from source i mod n)
   --outer-frag              make the outer packet a first fragment (v4: MF set; v6: Fragment header, M=1)
+  --outer-options N         N bytes (a multiple of 4, up to 40) of IPv4 options in the outer header: NOPs, EOL
+  --outer-ext-hdrs LIST     v6 extension headers before the ICMPv6 header, comma list of hop,dst,rt,rt1,ah,jumbo
+                            (rt: segments left 0; rt1: one segment left; ah: AH with a 12-byte ICV; jumbo:
+                            hop-by-hop with a Jumbo Payload option, the payload length field left as is)
+  --set OFF=HEX             overwrite L3 bytes at OFF (repeatable), then recompute the outer IPv4 header and
+                            ICMP/ICMPv6 checksums, so that the overwritten field is the only thing wrong
+  --set-raw OFF=HEX         overwrite L3 bytes at OFF after every checksum (repeatable); nothing recomputed
+  --append HEX              bytes after the L3 packet, in the frame (lengths unchanged)
+
+Order of the mangling options: --set, checksums, --bad-checksum, --set-raw, --truncate, --append.
 """
 import argparse
 import ipaddress
@@ -40,7 +52,9 @@ from scapy.all import (  # noqa: E402  (scapy is slow to import; keep it in one 
     ICMP, IP, IPv6, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
     IPv6ExtHdrRouting, IPv6ExtHdrFragment, Raw, conf, get_if_hwaddr, checksum, in6_chksum,
 )
+from scapy.layers.inet6 import Jumbo  # noqa: E402
 from scapy.layers.inet import IPOption_NOP, IPOption_EOL  # noqa: E402
+from scapy.layers.ipsec import AH  # noqa: E402
 
 PROTO = {"tcp": 6, "udp": 17, "sctp": 132, "dccp": 33, "udplite": 136, "icmp": 1}
 
@@ -69,7 +83,10 @@ def build_l3(args, src):
         icmp = ICMP(type=args.type if args.type is not None else 3,
                     code=args.code if args.code is not None else 4, nexthopmtu=args.mtu,
                     unused=0) / Raw(quoted)
-        pkt = IP(src=src, dst=args.dst, ttl=64, flags="MF" if args.outer_frag else 0) / icmp
+        outer_opts = []
+        if args.outer_options:
+            outer_opts = [IPOption_NOP()] * (args.outer_options - 1) + [IPOption_EOL()]
+        pkt = IP(src=src, dst=args.dst, ttl=64, flags="MF" if args.outer_frag else 0, options=outer_opts) / icmp
     else:
         ext = None
         nh_chain = []
@@ -87,17 +104,59 @@ def build_l3(args, src):
         if args.type is not None or args.code is not None:
             icmp.type = args.type if args.type is not None else 2
             icmp.code = args.code if args.code is not None else 0
+        outer = IPv6(src=src, dst=args.dst, hlim=64)
+        for name in [e for e in (args.outer_ext_hdrs or "").split(",") if e]:
+            outer = outer / {"hop": lambda: IPv6ExtHdrHopByHop(), "dst": lambda: IPv6ExtHdrDestOpt(),
+                             "rt": lambda: IPv6ExtHdrRouting(),
+                             "rt1": lambda: IPv6ExtHdrRouting(addresses=["2001:db8:ff::11"], segleft=1),
+                             "ah": lambda: AH(nh=58, payloadlen=4, spi=1, seq=1, icv=bytes(12)),
+                             "jumbo": lambda: IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=len(quoted) + 16)])}[name]()
         if args.outer_frag:
-            pkt = IPv6(src=src, dst=args.dst, hlim=64) / IPv6ExtHdrFragment(offset=0, m=1, id=9) / icmp / Raw(quoted)
+            pkt = outer / IPv6ExtHdrFragment(offset=0, m=1, id=9) / icmp / Raw(quoted)
         else:
-            pkt = IPv6(src=src, dst=args.dst, hlim=64) / icmp / Raw(quoted)
+            pkt = outer / icmp / Raw(quoted)
     raw = bytearray(bytes(pkt))
+    for off, data in args.set or []:
+        raw[off:off + len(data)] = data
+    if args.set or args.outer_ext_hdrs:
+        fix_checksums(raw)
     if args.bad_checksum:
         off = 20 if args.family == 4 else 40
         raw[off + 2] ^= 0x5A
+    for off, data in args.set_raw or []:
+        raw[off:off + len(data)] = data
     if args.truncate is not None:
         raw = raw[:args.truncate]
+    if args.append:
+        raw += args.append
     return bytes(raw)
+
+
+def fix_checksums(raw):
+    """Recomputes the outer IPv4 header checksum and the ICMP / ICMPv6 checksum of raw in place, as far
+    as the (possibly mangled) headers let them be found."""
+    if len(raw) >= 20 and raw[0] >> 4 == 4:
+        ihl = (raw[0] & 0x0F) * 4
+        hdr = max(20, min(ihl, len(raw)))
+        raw[10:12] = b"\0\0"
+        raw[10:12] = checksum(bytes(raw[:hdr])).to_bytes(2, "big")
+        if 20 <= ihl and ihl + 8 <= len(raw) and raw[9] == 1:
+            raw[ihl + 2:ihl + 4] = b"\0\0"
+            raw[ihl + 2:ihl + 4] = checksum(bytes(raw[ihl:])).to_bytes(2, "big")
+    elif len(raw) >= 40 and raw[0] >> 4 == 6:
+        nh, off = raw[6], 40
+        while nh in (0, 43, 44, 51, 60) and off + 8 <= len(raw):
+            size = 8 if nh == 44 else (raw[off + 1] + 2) * 4 if nh == 51 else (raw[off + 1] + 1) * 8
+            nh, off = raw[off], off + size
+        if nh == 58 and off + 8 <= len(raw):
+            raw[off + 2:off + 4] = b"\0\0"
+            pseudo = bytes(raw[8:40]) + (len(raw) - off).to_bytes(4, "big") + bytes(3) + bytes([58])
+            raw[off + 2:off + 4] = checksum(pseudo + bytes(raw[off:])).to_bytes(2, "big")
+
+
+def offset_hex(text):
+    off, _, data = text.partition("=")
+    return int(off, 0), bytes.fromhex(data)
 
 
 def random_src(net):
@@ -107,7 +166,7 @@ def random_src(net):
 
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("cmd", choices=["send", "hex", "batch"])
+    p.add_argument("cmd", choices=["send", "hex", "batch", "hexes"])
     p.add_argument("--iface")
     p.add_argument("--family", type=int, choices=[4, 6], default=4)
     p.add_argument("--src")
@@ -134,6 +193,11 @@ def parser():
     p.add_argument("--src-net")
     p.add_argument("--srcs")
     p.add_argument("--outer-frag", action="store_true")
+    p.add_argument("--outer-options", type=int, choices=range(4, 41, 4), metavar="N")
+    p.add_argument("--outer-ext-hdrs")
+    p.add_argument("--set", type=offset_hex, action="append", metavar="OFF=HEX")
+    p.add_argument("--set-raw", type=offset_hex, action="append", metavar="OFF=HEX")
+    p.add_argument("--append", type=bytes.fromhex, metavar="HEX")
     return p
 
 
@@ -172,6 +236,15 @@ def main():
     a = fill_defaults(p.parse_args())
     if a.cmd == "hex":
         print(build_l3(a, a.srcs.split(",")[0] if a.srcs else a.src).hex())
+        return 0
+    if a.cmd == "hexes":
+        for line in sys.stdin:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            b = fill_defaults(p.parse_args(["hex"] + sys.argv[2:] + shlex.split(line)))
+            srcs = b.srcs.split(",") if b.srcs else [b.src]
+            for i in range(b.count):
+                print(build_l3(b, random_src(b.src_net) if b.random_src else srcs[i % len(srcs)]).hex())
         return 0
     if not a.iface:
         p.error(f"{a.cmd} needs --iface")

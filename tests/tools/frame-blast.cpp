@@ -2,6 +2,7 @@
 // scapy cannot produce), for tests that need to overrun a queue.
 //
 //   frame-blast IFACE DST_MAC COUNT HEX_L3 [HEX_L3 ...]
+//   frame-blast IFACE DST_MAC COUNT -          (the L3 packets from stdin, one hex line each)
 //
 // Sends COUNT frames DST_MAC | IFACE's MAC | EtherType (from the IP version) | L3 packet, taking
 // the given L3 packets in turn, in sendmmsg batches of 64. Prints "sent N" on stderr; exit 0 when
@@ -89,11 +90,25 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    std::vector<std::string> packets(argv + 4, argv + argc);
+    if (argc == 5 && packets[0] == "-") {
+        packets.clear();
+        char line[1 << 17];
+        while (std::fgets(line, sizeof line, stdin) != nullptr) {
+            std::string text(line);
+            while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+            if (!text.empty()) packets.push_back(text);
+        }
+        if (packets.empty()) {
+            std::fprintf(stderr, "frame-blast: no packet on stdin\n");
+            return 64;
+        }
+    }
     std::vector<std::vector<std::uint8_t>> frames;
-    for (int i = 4; i < argc; ++i) {
+    for (std::size_t i = 0; i < packets.size(); ++i) {
         std::vector<std::uint8_t> l3;
-        if (!parse_hex(argv[i], l3)) {
-            std::fprintf(stderr, "frame-blast: bad hex packet %d\n", i - 3);
+        if (!parse_hex(packets[i].c_str(), l3)) {
+            std::fprintf(stderr, "frame-blast: bad hex packet %zu\n", i + 1);
             return 64;
         }
         std::vector<std::uint8_t> frame(dst, dst + 6);
