@@ -98,10 +98,12 @@ void print_hex(const unsigned char *data, uint16_t len) {
   std::fflush(stdout);
 }
 
-// Handles every message of one datagram. Returns the error of an ACK for `want_seq` (0 = success),
-// 1 when no such ACK was in the datagram.
+constexpr int kNoAck = -1;
+
+// Handles every message of one datagram. Returns the errno of an ACK for `want_seq` (0 = success),
+// kNoAck when no such ACK was in the datagram.
 int dispatch(Listener &l, const char *buf, size_t len, unsigned want_seq) {
-  int ack = 1;
+  int ack = kNoAck;
   int rem = static_cast<int>(len);
   for (auto *h = reinterpret_cast<const nlmsghdr *>(buf); mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem)) {
     if (h->nlmsg_type == NLMSG_ERROR) {
@@ -133,7 +135,7 @@ int configure(Listener &l, nlmsghdr *nlh) {
     ssize_t n = mnl_socket_recvfrom(l.nl, buf, sizeof buf);
     if (n < 0) return errno;
     int ack = dispatch(l, buf, static_cast<size_t>(n), l.seq);
-    if (ack != 1) return ack;
+    if (ack != kNoAck) return ack;
   }
 }
 
