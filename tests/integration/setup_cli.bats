@@ -83,7 +83,7 @@ golden_case() {
 
 @test "golden: router mode, extreme values, /48 and /56 IPv6 keys" {
   golden_case router --iface bond0.100,eth2 --mode router --group 65535 --v6-prefix 48 --src-rate 2/hour \
-    --src-burst 1 --ceiling 1000000000/day --ceiling-burst 100000 --verbose 2 --ports 0,65535
+    --src-burst 1 --ceiling 1000000/day --ceiling-burst 1000000 --verbose 2 --ports "0, 65535"
   golden_case prefix56 --iface=e0 --v6-prefix=56 --src-rate=3 --src-burst=10 --group=0 --use-src
 }
 
@@ -176,7 +176,9 @@ EOF
     "--iface eth0/1" "--iface ." "--iface .." "--iface 0123456789abcdef" "--iface et:h0" "--iface eth0,,eth1"
     "--iface eth*" "--iface a#b" "--iface" "--iface --dry-run" ""
     "--iface eth0 --src-rate 0/second" "--iface eth0 --src-rate 1/week" "--iface eth0 --src-rate fast"
-    "--iface eth0 --src-burst 0" "--iface eth0 --src-burst 100001" "--iface eth0 --ceiling -5/second"
+    "--iface eth0 --src-burst 0" "--iface eth0 --src-burst 1000001" "--iface eth0 --ceiling -5/second"
+    "--iface eth0 --src-rate 1000001/second" "--iface eth0 --src-rate 1/day --src-burst 106752"
+    "--iface eth0 --ceiling 1/day --ceiling-burst 1000000"
     "--iface eth0 --ceiling-burst 0" "--iface eth0 --v6-prefix 0" "--iface eth0 --v6-prefix 129"
     "--iface eth0 --ports 65536" "--iface eth0 --ports 10-9" "--iface eth0 --ports 80,,443"
     "--iface eth0 --ports http" "--iface eth0 --ports 1-2-3" "--iface eth0 --iface-rate 0"
