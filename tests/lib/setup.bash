@@ -51,6 +51,7 @@ ptb() {
   nsx "$ns" /usr/bin/python3 "$PTB" "$@"
 }
 
+# shellcheck disable=SC2016 # an awk program, not a shell expansion
 nflog_bound() {
   nsx "$1" awk -v g="$2" '$1 == g { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_log
 }
