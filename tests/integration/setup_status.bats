@@ -99,3 +99,16 @@ json_field() { # JSON-TEXT PYTHON-EXPRESSION-ON-d
   [ "${lines[-1]}" = "verdict: no listener on group 52" ]
   [[ $output == *"group 52 from the loaded rules"* ]]
 }
+
+@test "status warns when the config's group is not the one the loaded rules log to" {
+  pmtud h install --iface eth0 --group 52 --config "$CONF" 2>/dev/null
+  sed -i 's/^group = 52$/group = 53/' "$CONF"
+  run pmtud h status --config "$CONF"
+  [ "$status" -eq 4 ]
+  [ "${lines[-2]}" = "warning: the loaded rules log to group 52, the config says 53: run pmtud-setup apply" ]
+  run pmtud h status --json --config "$CONF"
+  [ "$(json_field "$output" 'd["rules_group"], d["group"]')" = "(52, 53)" ]
+  pmtud h apply --config "$CONF" >/dev/null
+  run pmtud h status --config "$CONF"
+  [[ $output != *warning:* ]]
+}
