@@ -156,7 +156,7 @@ $(UNIT_TESTS): $(UNIT_OBJS) $(CORE_LIB)
 $(BENCH): $(BENCH_OBJS) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
-$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o ptb_frames.o) \
+$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o ptb_frames.o cpu_usage.o) \
                          $(BUILD)/tests/unit/packet_builder.o
 	$(CXX) $(LDFLAGS) -o $@ $^
 

@@ -67,6 +67,9 @@ comes first, or on SIGINT/SIGTERM; then prints one JSON object on stdout.
 
   --iface IF            send on IF (needs CAP_NET_RAW)
   --dst-mac MAC         Ethernet destination (the server's MAC: unicast, as a router sends)
+  --dst-mac2 MAC        alternate batches between --dst-mac and MAC, and report each one's
+                        sent frames and the CPU its send calls took (by_dst): an A/B of two
+                        receivers' kernel paths inside one flood
   --count N             frames to send, 1..100000000
   --seconds S           stop after S seconds even if N were not sent (default 60, max 600)
   --rate PPS            pace at PPS frames per second (default 0: as fast as possible)
@@ -89,7 +92,8 @@ send_retries (ENOBUFS: frame sent again), frame_bytes_v4/v6, start_realtime_ns, 
 cpu_ticks (the machine's /proc/stat "cpu" line over the sending window, all CPUs; busy =
 user+nice+system+irq+softirq, steal apart), self_cpu_ns (the sender's own on-CPU time, which
 includes the receive path veth runs in its context) and, with --cpu, ksoftirqd_cpu_ns (that
-CPU's ksoftirqd: receive work deferred out of the sender's context; -1 without --cpu).
+CPU's ksoftirqd: receive work deferred out of the sender's context; -1 without --cpu), by_dst
+(per receiver: mac, sent, send_cpu_ns: this thread's CPU time inside its sendmmsg calls).
 Exit 0; 1 system error; 64 bad command line; 70 checksum self-test failed.
 )";
 }
@@ -117,6 +121,8 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
             ok = !v.empty();
         } else if (arg == "--dst-mac") {
             ok = have_mac = mac(v, o.dst_mac);
+        } else if (arg == "--dst-mac2") {
+            ok = o.have_dst_mac2 = mac(v, o.dst_mac2);
         } else if (arg == "--count") {
             ok = number(v, o.count, 1ULL, kMaxCount);
         } else if (arg == "--seconds") {

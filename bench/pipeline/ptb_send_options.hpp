@@ -10,6 +10,8 @@ namespace pmtud::bench {
 struct Options {
     std::string iface;
     Mac dst_mac{};
+    Mac dst_mac2{};  // with have_dst_mac2: every other batch goes there
+    bool have_dst_mac2 = false;
     int family = 4;  // 4, 6, or 46: alternate, v4 first
     unsigned long long count = 0;
     double seconds = 60;
