@@ -9,7 +9,7 @@
 #   pl_helper_start SRV         start pmtud-helper on SRV with its config file; PL_PID[SRV]
 #   pl_helper_reload SRV        SIGHUP (re-read limits and rates) and wait until it has
 #   pl_helper_summary SRV       SIGUSR1 and print the new summary line
-#   pl_field LINE KEY           the number after KEY= in LINE (0 if absent)
+#   pl_helper_stop SRV          SIGTERM and wait (its summary line ends its log)
 #   pl_proc PID                 "ticks ns hwm_kib rss_kib vol_ctxsw" of a process: utime+stime in
 #                               USER_HZ ticks (/proc/PID/stat), on-CPU ns (/proc/PID/schedstat),
 #                               VmHWM, VmRSS, voluntary context switches (/proc/PID/status)
@@ -66,12 +66,9 @@ pl_helper_summary() {
   grep 'pmtud-helper: summary' "$log" | tail -n 1
 }
 
-pl_field() { # LINE KEY
-  local kv
-  for kv in $1; do
-    [[ $kv == "$2="* ]] && echo "${kv#*=}" && return 0
-  done
-  echo 0
+pl_helper_stop() {
+  kill -TERM "${PL_PID[$1]}" 2>/dev/null || true
+  wait "${PL_PID[$1]}" 2>/dev/null || true
 }
 
 pl_proc() { # PID

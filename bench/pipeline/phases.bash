@@ -4,6 +4,9 @@
 #
 #   phase_latency               paced PTBs, one capture clock on A's bridge port, NFLOG floor
 #   flood_run KIND MODE REP     one flood: KIND one4|one6|spoof4|spoof6, MODE pmtud|none
+#   ab_run KIND REP             one flood whose batches alternate between A (pmtud) and C (no
+#                               table): the kernel path's cost with and without the rules, compared
+#                               inside one flood, so both halves share the machine's load
 #   phase_idle                  the helpers with nothing to do for IDLE_SECONDS
 
 PL_MODE=pmtud
@@ -85,23 +88,32 @@ EOF
   done
 }
 
+# The sender's arguments for a flood KIND, in the array FLOOD_ARGS.
+_flood_args() { # KIND REP
+  case $1 in
+    one4) FLOOD_ARGS=(--family 4 --sources one --src4 "$LEGIT4") ;;
+    one6) FLOOD_ARGS=(--family 6 --sources one --src6 "$LEGIT6") ;;
+    spoof4) FLOOD_ARGS=(--family 4 --sources random --seed "$2") ;;
+    spoof6) FLOOD_ARGS=(--family 6 --sources random --seed "$2") ;;
+  esac
+}
+
 flood_run() {
   local kind=$1 mode=$2 rep=$3
-  local dir=$RUNS/flood-$kind-$mode-$rep args=() legit=() fam flood_pid legit_pid="" cap_pid=""
+  local dir=$RUNS/flood-$kind-$mode-$rep legit=() fam flood_pid legit_pid="" cap_pid=""
   mkdir -p "$dir"
+  _flood_args "$kind" "$rep"
   case $kind in
-    one4) args=(--family 4 --sources one --src4 "$LEGIT4") ;;
-    one6) args=(--family 6 --sources one --src6 "$LEGIT6") ;;
-    spoof4) args=(--family 4 --sources random --seed "$rep") legit=(--family 4 --src4 "$LEGIT4") ;;
-    spoof6) args=(--family 6 --sources random --seed "$rep") legit=(--family 6 --src6 "$LEGIT6") ;;
+    spoof4) legit=(--family 4 --src4 "$LEGIT4") ;;
+    spoof6) legit=(--family 6 --src6 "$LEGIT6") ;;
   esac
   fam=${kind: -1}
   say "flood $kind ($mode, $rep/$REPS): $FLOOD_COUNT PTBs"
   set_mode "$mode"
-  # The machine's load just before (other tenants): one second of /proc/stat.
+  # The machine's load just before (other tenants): half a second of /proc/stat.
   local b0 t0 b1 t1
   read -r b0 t0 < <(pl_cpu_busy)
-  sleep 1
+  sleep 0.5
   read -r b1 t1 < <(pl_cpu_busy)
   {
     echo "mode $mode"
@@ -118,7 +130,7 @@ flood_run() {
     cap_pid=$PL_CAP_PID
   fi
   bg edge flood_pid "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" --count "$FLOOD_COUNT" --seconds 30 \
-    --cpu "$SENDER_CPU" "${args[@]}" >"$dir/sender.json" 3>&-
+    --cpu "$SENDER_CPU" "${FLOOD_ARGS[@]}" >"$dir/sender.json" 3>&-
   if [[ -n $cap_pid ]]; then
     sleep 0.3 # the flood is on: now the quiet router speaks, once a second
     bg edge legit_pid "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" --count 1000 --rate 1 \
@@ -148,12 +160,24 @@ flood_run() {
   fi
 }
 
+ab_run() {
+  local kind=$1 rep=$2 dir=$RUNS/ab-$1-$2
+  mkdir -p "$dir"
+  _flood_args "$kind" "$rep"
+  say "A/B $kind ($rep/$REPS): $FLOOD_COUNT PTBs, every other batch to C, which has no table"
+  set_mode pmtud
+  pl_uninstall c
+  pl_send "$dir/sender.json" --dst-mac2 "$MAC_C" --count "$FLOOD_COUNT" --seconds 30 \
+    --cpu "$SENDER_CPU" "${FLOOD_ARGS[@]}"
+  pl_install c "${FLOOD_LIMITS[@]}"
+}
+
 phase_idle() {
   local dir=$RUNS/idle s
   mkdir -p "$dir"
   say "idle: ${IDLE_SECONDS}s"
   set_mode pmtud
-  sleep 1
+  sleep 0.5
   for s in "${COLO_SERVERS[@]}"; do echo "before $s $(pl_proc "${PL_PID[$s]}")"; done >"$dir/measures.txt"
   sleep "$IDLE_SECONDS"
   for s in "${COLO_SERVERS[@]}"; do echo "after $s $(pl_proc "${PL_PID[$s]}")"; done >>"$dir/measures.txt"

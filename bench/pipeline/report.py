@@ -95,7 +95,7 @@ def flood(dirname, m):
     hz = sender["cpu_ticks"]["hz"]
     bg_busy, bg_total = (int(x) for x in kv["background_busy_ticks"])
     busy_ns = sender["cpu_ticks"]["busy"] / hz * 1e9
-    # The other tenants' share of the machine, measured for a second just before, scaled.
+    # The other tenants' share of the machine, measured for half a second just before, scaled.
     bg_ns = bg_busy / max(bg_total, 1) * m["cpus"] * sender["seconds"] * 1e9
     # The producer: the sender task, in whose context veth runs the whole receive path (bridge,
     # A's IP stack, nft, NFLOG) in softirq, plus its CPU's ksoftirqd for what was deferred.
@@ -191,6 +191,48 @@ def aggregate(runs):
     return out
 
 
+def ab(dirname):
+    """One A/B flood: batches alternated between A (pmtud) and C (no table)."""
+    with open(os.path.join(dirname, "sender.json")) as f:
+        sender = json.load(f)
+    kind, rep = os.path.basename(dirname).split("-")[1:]
+    a, c = sender["by_dst"]
+    return {"kind": kind, "rep": int(rep), "pps": sender["pps"], "sent": sender["sent"],
+            "a_ns_per_ptb": a["send_cpu_ns"] / a["sent"], "c_ns_per_ptb": c["send_cpu_ns"] / c["sent"]}
+
+
+def spread(values):
+    return {"median": med(values), "min": min(values), "max": max(values)}
+
+
+def whole_system(runs, abs_):
+    """Per flood kind: the kernel path with and without the rules from the A/B floods (A minus C
+    inside each flood), and the machine with and without them, pmtud minus no rules paired by
+    repetition (a pair runs back to back, so it shares the machine's load of the moment)."""
+    out = {}
+    for kind in KINDS:
+        x = [r for r in abs_ if r["kind"] == kind]
+        if x:
+            out.setdefault(kind, {})["kernel_path"] = {
+                "floods": len(x), "a_ns_per_ptb": spread([r["a_ns_per_ptb"] for r in x]),
+                "c_ns_per_ptb": spread([r["c_ns_per_ptb"] for r in x]),
+                "delta_ns_per_ptb": spread([r["a_ns_per_ptb"] - r["c_ns_per_ptb"] for r in x])}
+        by_rep = {}
+        for r in runs:
+            if r["kind"] == kind:
+                by_rep.setdefault(r["rep"], {})[r["mode"]] = r
+        pairs = [(p["none"], p["pmtud"]) for p in by_rep.values() if len(p) == 2]
+        if not pairs:
+            continue
+        a = out.setdefault(kind, {})
+        a["pairs"] = len(pairs)
+        for key in ("producer_cpu_ns_per_ptb", "machine_busy_ns_per_ptb_minus_background"):
+            a[key + "_delta"] = spread([p[key] - n[key] for n, p in pairs])
+            for mode, i in (("none", 0), ("pmtud", 1)):
+                a[f"{key}_{mode}"] = spread([pair[i][key] for pair in pairs])
+    return out
+
+
 def load(runs_dir):
     m = read_machine(os.path.join(runs_dir, "machine.txt"))
     m["cpus"] = int(m["cpus"])
@@ -209,6 +251,7 @@ def load(runs_dir):
     latency["helper_cpu_us_per_ptb"] = (p1["ns"] - p0["ns"]) / 1e3 / max(latency["helper"]["received"], 1)
     latency["helper_wakeups"] = p1["ctxsw"] - p0["ctxsw"]
     runs = [flood(d, m) for d in sorted(glob.glob(os.path.join(runs_dir, "flood-*")))]
+    abs_ = [ab(d) for d in sorted(glob.glob(os.path.join(runs_dir, "ab-*")))]
     idle = {}
     kv_lines = open(os.path.join(runs_dir, "idle", "measures.txt")).read().splitlines()
     seen = {}
@@ -223,7 +266,7 @@ def load(runs_dir):
                          "rss_kib": p["rss_kib"]}
     idle["seconds"] = int(m["idle_seconds"])
     return {"machine": m, "latency": latency, "floods": runs, "flood_summary": aggregate(runs),
-            "idle": idle}
+            "ab_floods": abs_, "whole_system": whole_system(runs, abs_), "idle": idle}
 
 
 def main():

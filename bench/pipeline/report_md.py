@@ -123,26 +123,36 @@ def render(data):
         L.append("")
 
     L += ["### Whole-system cost per flood PTB: pmtud vs. no rules", "",
-          "The sender is pinned to one vCPU, and veth runs the whole receive path (bridge, A's IP "
-          "stack, nft, NFLOG) in softirq in the sender's own context, so the *producer* cost (the "
-          "sender task's on-CPU ns from schedstat, plus its vCPU's ksoftirqd) is the kernel path's "
-          "cost, measured exactly whatever else runs. The *helper* column is pmtud-helper's on-CPU "
-          "time per flood PTB. *Whole machine* is /proc/stat over the sending window, all CPUs, "
-          "busy = user+nice+system+irq+softirq, minus the other tenants' load measured for one "
-          "second just before (shown last): it also catches work done elsewhere (timers, set GC, "
-          "RCU), but on a shared VM it is only as good as that subtraction.", "",
-          "| flood | kpps none / pmtud | producer ns/PTB none | pmtud | Δ | helper ns/PTB "
-          "| whole machine ns/PTB none | pmtud | Δ | other tenants, CPUs busy |",
+          "*Kernel path*: the sender is pinned to one vCPU and veth runs the whole receive path "
+          "(bridge, the server's IP stack, nft, NFLOG) inside its sendmmsg calls, so the sender "
+          "thread's CPU time in those calls is that path's cost. In one flood of each kind per "
+          "repetition, batches alternate between A (pmtud) and C (no table at all): both halves "
+          "share the machine's load of the moment, and Δ = A − C is the rules' cost (median and "
+          "range over the repetitions). *Whole machine*: /proc/stat over a flood's sending window, "
+          "all CPUs, busy = user+nice+system+irq+softirq, minus the other tenants' load measured "
+          "for half a second just before (last column), for floods to A with pmtud and with no "
+          "rules at all, paired by repetition. It also catches work done away from the sender "
+          "(timers, set GC, RCU, the helper), but on a shared VM it is only as good as that "
+          "subtraction. *Helper*: pmtud-helper's own CPU per flood PTB.", "",
+          "| flood | kpps no rules / pmtud | kernel path ns/PTB: no rules | pmtud | Δ median [range] "
+          "| helper ns/PTB | whole machine ns/PTB: no rules | pmtud | Δ median [range] "
+          "| other tenants, CPUs busy |",
           "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def rng(x):
+        return f"**{x['median']:+,.0f}** [{x['min']:+,.0f} … {x['max']:+,.0f}]"
     for kind, label in KINDS.items():
-        a, b = s.get(f"{kind}/none"), s.get(f"{kind}/pmtud")
+        a, b, w = s.get(f"{kind}/none"), s.get(f"{kind}/pmtud"), data["whole_system"].get(kind, {})
         if not a or not b:
             continue
-        pn, pp = a["producer_cpu_ns_per_ptb"], b["producer_cpu_ns_per_ptb"]
-        wn, wp = a["machine_busy_ns_per_ptb_minus_background"], b["machine_busy_ns_per_ptb_minus_background"]
-        L.append(f"| {label} | {f(a['pps'] / 1e3)} / {f(b['pps'] / 1e3)} | {f(pn)} | {f(pp)} | "
-                 f"{pp - pn:+,.0f} | {f(b['helper_cpu_ns_per_ptb'], 1)} | {f(wn)} | {f(wp)} | "
-                 f"{wp - wn:+,.0f} | {f(a['background_busy_cpus'], 2)} / {f(b['background_busy_cpus'], 2)} |")
+        k = w.get("kernel_path")
+        m_ = "machine_busy_ns_per_ptb_minus_background"
+        kp = (f"{f(k['c_ns_per_ptb']['median'])} | {f(k['a_ns_per_ptb']['median'])} | "
+              f"{rng(k['delta_ns_per_ptb'])}") if k else "– | – | –"
+        L.append(f"| {label} | {f(a['pps'] / 1e3)} / {f(b['pps'] / 1e3)} | {kp} | "
+                 f"{f(b['helper_cpu_ns_per_ptb'], 1)} | {f(w[m_ + '_none']['median'])} | "
+                 f"{f(w[m_ + '_pmtud']['median'])} | {rng(w[m_ + '_delta'])} | "
+                 f"{f(a['background_busy_cpus'], 2)} / {f(b['background_busy_cpus'], 2)} |")
     L.append("")
 
     L += ["### Idle", "", f"| helper | CPU in {idle['seconds']} s | wake-ups | VmRSS KiB |", "|---|---|---|---|"]
