@@ -121,6 +121,33 @@ bool parse_line(std::string_view line, Config& c, std::string& error) {
     return true;
 }
 
+// The kernel keeps a limit's bucket as burst x (unit / rate) nanoseconds in 64 bits and refuses
+// an overflow (EOVERFLOW); pmtud-setup refuses such a pair with this same check.
+bool kernel_limits_fit(const Config& c, std::string& error) {
+    const auto fits = [](const std::string& rate, std::uint32_t burst) {
+        const auto slash = rate.find('/');
+        const std::uint64_t n = std::stoull(rate.substr(0, slash));
+        const std::string unit = rate.substr(slash + 1);
+        const std::uint64_t seconds = unit == "day"      ? 86400
+                                      : unit == "hour"   ? 3600
+                                      : unit == "minute" ? 60
+                                                         : 1;
+        const std::uint64_t cost = seconds * 1'000'000'000ULL / n;
+        return burst <= 0x7fffffffffffffffULL / cost;
+    };
+    if (!fits(c.src_rate, c.src_burst)) {
+        error = "src_rate/src_burst: a burst of " + std::to_string(c.src_burst) + " at " +
+                c.src_rate + " overflows the kernel's 64-bit token count";
+        return false;
+    }
+    if (!fits(c.ceiling_rate, c.ceiling_burst)) {
+        error = "ceiling_rate/ceiling_burst: a burst of " + std::to_string(c.ceiling_burst) +
+                " at " + c.ceiling_rate + " overflows the kernel's 64-bit token count";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool parse_config(std::string_view text, Config& out, ConfigError& error) {
@@ -141,6 +168,10 @@ bool parse_config(std::string_view text, Config& out, ConfigError& error) {
             return false;
         }
         start = stop + 1;
+    }
+    if (std::string message; !kernel_limits_fit(next, message)) {
+        error = ConfigError{0, std::move(message)};
+        return false;
     }
     out = std::move(next);
     return true;
@@ -231,11 +262,16 @@ bool parse_rate(std::string_view text, std::string& out, std::string& error) {
     return false;
 }
 
+// Linux accepts 1..15 bytes, not . or .., without '/', ':' or whitespace. Refused as well, exactly
+// as pmtud-setup does: ',' and '#' (the list separator and the comment), '"' and '\' (nft string
+// quoting), '*' (an nft wildcard), and anything outside printable ASCII.
 bool valid_iface_name(std::string_view name) noexcept {
     if (name.empty() || name.size() > kMaxIfaceNameBytes) return false;
     if (name == "." || name == "..") return false;
     for (const char c : name) {
-        if (c == '/' || c == ':' || c == '\0' || is_space(c)) return false;
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x21 || u > 0x7e) return false;
+        if (std::string_view("/:,#\"\\*").find(c) != std::string_view::npos) return false;
     }
     return true;
 }
@@ -257,9 +293,10 @@ bool parse_iface_list(std::string_view text, std::vector<std::string>& out, std:
             return false;
         }
         if (!valid_iface_name(name)) {
-            error =
-                quoted(name) +
-                " is not an interface name (1..15 bytes, no '/', ':' or whitespace, not . or ..)";
+            error = quoted(name) +
+                    " is not an interface name (1..15 printable ASCII characters, none of / : , # "
+                    "\" \\ *, "
+                    "not . or ..)";
             return false;
         }
         // A repeated name is dropped (first position kept), as pmtud-setup does.
