@@ -11,8 +11,27 @@ namespace {
 constexpr std::uint32_t kMaxCount = 1000000;    // rates and bursts
 constexpr std::size_t kMaxIfaceNameBytes = 15;  // IFNAMSIZ - 1
 
+// A piece of the file (or of an option) in an error message: control and non-ASCII bytes as
+// \xNN, at most kMaxQuoted bytes of it, so that a binary or mangled file still gives one short,
+// readable line (a NUL would cut the message, an ESC would reach the terminal).
+constexpr std::size_t kMaxQuoted = 64;
+
 std::string quoted(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (const char ch : s.substr(0, kMaxQuoted)) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    if (s.size() > kMaxQuoted) out += "...";
+    out += '"';
+    return out;
 }
 
 // The C-locale isspace set, which is also what the kernel refuses in interface names.

@@ -149,6 +149,15 @@ const BadConfigCase kBadConfig[] = {
     {"lone word", "\n\nstrict\n", 3, "expected \"key = value\", got \"strict\""},
     {"missing key", " = 5", 1, "missing key before \"=\" in \"= 5\""},
     {"= only inside a comment", "group # = 5", 1, "expected \"key = value\", got \"group\""},
+    {"binary bytes are shown escaped, the line stays readable",
+     "group = 1\n\x01\x02garb\x1b[31mage\xff\n", 2,
+     "expected \"key = value\", got \"\\x01\\x02garb\\x1b[31mage\\xff\""},
+    {"a long line is cut",
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaa",
+     1,
+     "expected \"key = value\", got "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\""},
     {"group empty", "group =", 1, "group: \"\" is not an integer in 0..65535"},
     {"group too big", "group = 65536", 1, "group: \"65536\" is not an integer in 0..65535"},
     {"group negative", "group = -1", 1, "group: \"-1\" is not an integer in 0..65535"},
