@@ -1,5 +1,6 @@
 #include "io/broadcast_sink.hpp"
 
+#include <linux/capability.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "io/log.hpp"
+#include "io/privileges.hpp"
 
 namespace pmtud::io {
 namespace {
@@ -56,7 +58,12 @@ BroadcastSink::OpenStatus BroadcastSink::open(const std::vector<std::string>& na
             const int err = errno;
             error = "cannot open an AF_PACKET socket: " + std::string(std::strerror(err));
             if (err == EPERM || err == EACCES) {
-                error += " (sending raw frames needs CAP_NET_RAW)";
+                error += " (sending raw frames needs CAP_NET_RAW";
+                // Say all of it at once: granting CAP_NET_RAW alone would fail again on NFLOG.
+                if (!has_capability(CAP_NET_ADMIN)) {
+                    error += "; binding NFLOG needs CAP_NET_ADMIN: run as root or grant both";
+                }
+                error += ")";
                 return OpenStatus::no_permission;
             }
             return OpenStatus::failed;
