@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/counters.hpp"
 #include "io/broadcast_sink.hpp"
+#include "io/clock.hpp"
 #include "io/event_loop.hpp"
 #include "io/log.hpp"
 #include "io/nflog_source.hpp"
@@ -77,13 +78,6 @@ TelemetrySettings telemetry_settings(const CommandLine& cl) {
     t.kernel_stats = cl.kernel_stats;
     t.version = kVersion;
     return t;
-}
-
-std::uint64_t monotonic_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U +
-           static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // SIGHUP: the file again, the command line on top, applied only when it is all valid.
@@ -215,7 +209,7 @@ int run(int argc, char** argv) {
                                          relay.note_truncated_datagram();
                                          continue;
                                      }
-                                     relay.handle_datagram(d.bytes, monotonic_ns());
+                                     relay.handle_datagram(d.bytes, io::monotonic_ns());
                                  }
                              },
                              error) &&

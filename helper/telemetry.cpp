@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "io/clock.hpp"
 #include "io/log.hpp"
 #include "io/metrics_file.hpp"
 
@@ -33,7 +34,13 @@ void Telemetry::open(const TelemetrySettings& settings) {
 void Telemetry::read_kernel() {
     if (!reader_open_) return;
     std::string error;
-    if (reader_.read(kernel_, error)) {
+    const bool count_sources = walk_wait_s_ == 0;
+    const std::uint64_t start_ns = io::monotonic_ns();
+    const bool ok = reader_.read(kernel_, count_sources, error);
+    if (count_sources && io::monotonic_ns() - start_ns > kCheapWalkNs) {
+        walk_wait_s_ = kSlowWalkPeriodS;
+    }
+    if (ok) {
         if (!kernel_error_.empty()) io::log_line("metrics: reading table inet pmtud again");
         kernel_error_.clear();
         return;
@@ -73,6 +80,7 @@ void Telemetry::ready(const Counters& counters) {
 
 void Telemetry::tick(const Counters& counters) {
     notifier_.watchdog();
+    if (walk_wait_s_ > 0) --walk_wait_s_;
     if (++ticks_ >= settings_.interval_s) {
         ticks_ = 0;
         notifier_.status(render_service_status(counters, report(counters).state));

@@ -111,7 +111,8 @@ int KernelStatsReader::query(nlmsghdr* message, Callback cb, void* data) {
     }
 }
 
-bool KernelStatsReader::read(KernelStats& out, std::string& error) {
+bool KernelStatsReader::read(KernelStats& out, bool count_sources, std::string& error) {
+    const auto last_v4 = out.tracked_v4, last_v6 = out.tracked_v6;
     out = KernelStats{};
     if (socket_ == nullptr && !open(error)) return false;
     char* buf = buffer_.get();
@@ -157,6 +158,12 @@ bool KernelStatsReader::read(KernelStats& out, std::string& error) {
     }
 
     // Element counts; a set that does not exist is simply left out.
+    if (!count_sources) {
+        out.tracked_v4 = last_v4;
+        out.tracked_v6 = last_v6;
+        out.state = KernelStats::State::present;
+        return true;
+    }
     for (const auto& [name, count] :
          {std::pair{"src4", &out.tracked_v4}, std::pair{"src6", &out.tracked_v6}}) {
         Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
