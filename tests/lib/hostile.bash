@@ -1,10 +1,13 @@
 # Pieces of the hostile_*, faults_* and loop_* tests (sourced after netns.bash and relay.bash, whose
 # HELPER, SETUP, PTB_PY, PY, R_MAC, H_MAC and helper_start/helper_stop/summary they use).
-# shellcheck disable=SC2034  # variables used by the bats files that source this
+# shellcheck disable=SC2034,SC2153  # variables for the bats files; R_MAC, H_MAC, ... are relay.bash's
 #
 #   pair_topology              namespaces r and h joined by one veth, r0 ($R_MAC) <-> h0 ($H_MAC). r has
 #                              IPv6 disabled and no address, so it sends nothing but what a test sends; h
 #                              owns the VIP on lo and has 192.0.2.2/24 on h0
+#   segment_topology           a router rt ($R_MAC, no IPv6) and servers a, b, c ($A_MAC, $B_MAC, $C_MAC) on one
+#                              bridge br0 in namespace sw (ports p-rt, p-a, p-b, p-c); every server owns the VIP
+#                              on lo and has 192.0.2.1N/24 on eth0
 #   ingress_counter NS IF MAC  a netdev ingress counter "seen" on IF of NS: frames from MAC, counted before
 #                              anything else in the host looks at them (table netdev obs)
 #   named_counters NS          "NAME PACKETS" for every named nft counter in NS, sorted by name
@@ -31,6 +34,31 @@ pair_topology() {
   nsx h ip addr add 203.0.113.10/32 dev lo
   nsx h ip addr add 2001:db8:ff::10/128 dev lo nodad
   nsx h ip addr add 192.0.2.2/24 dev h0
+}
+
+A_MAC=02:00:00:00:00:0a B_MAC=02:00:00:00:00:0b C_MAC=02:00:00:00:00:0c
+
+segment_topology() {
+  local n i=1 mac
+  ns_add sw
+  ns_add rt
+  nsx rt sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  nsx sw ip link add br0 type bridge mcast_snooping 0
+  nsx sw ip link set br0 up
+  veth rt r0 sw p-rt
+  nsx rt ip link set r0 address "$R_MAC"
+  nsx sw ip link set p-rt master br0
+  for n in a b c; do
+    ns_add "$n"
+    veth "$n" eth0 sw "p-$n"
+    nsx sw ip link set "p-$n" master br0
+    mac=${n^^}_MAC
+    nsx "$n" ip link set eth0 address "${!mac}"
+    nsx "$n" ip addr add "192.0.2.1$i/24" dev eth0
+    nsx "$n" ip addr add 203.0.113.10/32 dev lo
+    nsx "$n" ip addr add 2001:db8:ff::10/128 dev lo nodad
+    i=$((i + 1))
+  done
 }
 
 ingress_counter() {

@@ -8,8 +8,9 @@
 #   helper_start NS LOG ARGS...   start pmtud-helper in NS (stderr to LOG), wait until it has bound
 #                                 its group; sets HELPER_PID. Fails if it exits instead.
 #   helper_stop           SIGTERM and wait; sets HELPER_RC
-#   capture_start NS IF FILE [FILTER...]  tcpdump -w FILE (nanosecond stamps, 16 MiB buffer), only the
-#                                 frames matching the pcap FILTER if one is given; sets CAPTURE_PID
+#   capture_start NS IF FILE [FILTER...]  tcpdump -w FILE: nanosecond stamps, a 16 MiB buffer of
+#                                 2048-byte slots (any frame of a 1500-byte link), only frames
+#                                 matching the pcap FILTER if one is given; sets CAPTURE_PID
 #   capture_stop          stop the capture, flushing FILE
 #   decisions LOG         number of per-packet lines (forwarded or dropped) in LOG
 #   wait_decisions LOG N  wait until LOG holds N per-packet lines (needs -vv)
@@ -69,7 +70,7 @@ helper_stop() {
 capture_start() {
   local ns=$1 ifname=$2 file=$3
   shift 3
-  bg "$ns" CAPTURE_PID tcpdump -i "$ifname" -nn -U --immediate-mode --time-stamp-precision=nano -B 16384 \
+  bg "$ns" CAPTURE_PID tcpdump -i "$ifname" -nn -U --immediate-mode --time-stamp-precision=nano -B 16384 -s 2048 \
     -w "$file" "$@" 2>"$file.err" 3>&-
   wait_for 5 grep -q 'listening on' "$file.err"
 }
