@@ -136,12 +136,16 @@ deb: $(HELPER)  ## build $(BUILD)/pmtud_VERSION_ARCH.deb (files of make install 
 clean:  ## remove every build directory
 	rm -rf build build-*
 
+FORMATTED = $(sort $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) \
+  $(wildcard helper/*.hpp helper/*/*.hpp bench/pipeline/*.hpp tests/unit/*.hpp tests/fuzz/*.cpp))
+
 format:  ## apply clang-format to the C++ sources
-	clang-format -i $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
+	clang-format -i $(FORMATTED)
 
 lint:  ## shellcheck the scripts, check formatting
-	shellcheck scripts/pmtud-setup scripts/install-deps tests/run-all .ci/run bench/pipeline/run bench/pipeline/*.bash
-	clang-format --dry-run --Werror $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) $(wildcard helper/*/*.hpp) $(wildcard bench/pipeline/*.hpp)
+	shellcheck -x scripts/pmtud-setup scripts/install-deps tests/run-all tests/fuzz/run .ci/run \
+	  tests/e2e/demo tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash
+	clang-format --dry-run --Werror $(FORMATTED)
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
