@@ -34,11 +34,18 @@ void Telemetry::open(const TelemetrySettings& settings) {
 void Telemetry::read_kernel() {
     if (!reader_open_) return;
     std::string error;
-    const bool count_sources = walk_wait_s_ == 0;
-    const std::uint64_t start_ns = io::monotonic_ns();
-    const bool ok = reader_.read(kernel_, count_sources, error);
-    if (count_sources && io::monotonic_ns() - start_ns > kCheapWalkNs) {
-        walk_wait_s_ = kSlowWalkPeriodS;
+    // The table and its counters (cheap), then the per-source sets when the policy allows.
+    bool ok = reader_.read(kernel_, false, error);
+    if (ok && kernel_.state == KernelStats::State::present) {
+        const std::uint64_t eligible = eligible_ptbs(kernel_);
+        const std::uint64_t now_s = io::monotonic_ns() / 1'000'000'000U;
+        if (walk_policy_.due(eligible, now_s)) {
+            ok = reader_.read(kernel_, true, error);
+            if (ok) {
+                walk_policy_.walked(kernel_.tracked_v4.value_or(0) + kernel_.tracked_v6.value_or(0),
+                                    eligible, now_s);
+            }
+        }
     }
     if (ok) {
         if (!kernel_error_.empty()) io::log_line("metrics: reading table inet pmtud again");
@@ -80,7 +87,6 @@ void Telemetry::ready(const Counters& counters) {
 
 void Telemetry::tick(const Counters& counters) {
     notifier_.watchdog();
-    if (walk_wait_s_ > 0) --walk_wait_s_;
     if (++ticks_ >= settings_.interval_s) {
         ticks_ = 0;
         notifier_.status(render_service_status(counters, report(counters).state));

@@ -49,12 +49,7 @@ private:
     std::string kernel_error_;  // the last read error, logged once per change
     int file_error_ = 0;        // the last write errno, logged once per change
     std::uint32_t ticks_ = 0;
-    // The per-source sets are walked with every report while that is cheap; once a walk costs
-    // more than kCheapWalkNs (a set filled by a flood: 120-320 ms here, with the relay stalled),
-    // at most once every kSlowWalkPeriodS seconds (see KernelStatsReader::read).
-    static constexpr std::uint64_t kCheapWalkNs = 5'000'000;
-    static constexpr std::uint64_t kSlowWalkPeriodS = 60;
-    std::uint64_t walk_wait_s_ = 0;  // seconds until the next walk is allowed
+    SourceWalkPolicy walk_policy_;
 };
 
 }  // namespace pmtud

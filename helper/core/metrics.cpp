@@ -145,4 +145,27 @@ std::string render_service_status(const Counters& c, KernelStats::State rules) {
     return s;
 }
 
+bool SourceWalkPolicy::due(std::uint64_t eligible, std::uint64_t now_s) const noexcept {
+    if (!walked_ || now_s - at_s_ >= kMaxAgeS) return true;
+    // Counters that went backwards: the table was loaded again, its sets are empty.
+    if (eligible < eligible_) return true;
+    return tracked_ + (eligible - eligible_) <= kCheapElements;
+}
+
+void SourceWalkPolicy::walked(std::uint64_t tracked, std::uint64_t eligible,
+                              std::uint64_t now_s) noexcept {
+    walked_ = true;
+    tracked_ = tracked;
+    eligible_ = eligible;
+    at_s_ = now_s;
+}
+
+std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept {
+    std::uint64_t n = 0;
+    for (const auto& c : kernel.counters) {
+        if (c.name == "rx4" || c.name == "rx6") n += c.packets;
+    }
+    return n;
+}
+
 }  // namespace pmtud

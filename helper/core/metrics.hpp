@@ -55,4 +55,26 @@ std::string render_service_status(const Counters& counters, KernelStats::State r
 // A label value with \, " and newline escaped as the exposition format requires.
 std::string escape_label_value(std::string_view value);
 
+// When to walk the per-source sets for pmtud_kernel_tracked_sources. The kernel dumps every
+// element with its limit state: 4-5 us each here, about 0.3 s for a set filled by a spoofed
+// flood, and the relay stalls meanwhile. So: walk only while the sets cannot hold more than
+// kCheapElements (what they held at the last walk plus every eligible PTB since, each of which
+// adds at most one element), or once the last walk is kMaxAgeS old; else keep the last counts.
+class SourceWalkPolicy {
+public:
+    static constexpr std::uint64_t kCheapElements = 4096;
+    static constexpr std::uint64_t kMaxAgeS = 60;
+
+    // eligible: rx4 + rx6 of the snapshot just read; now_s: a monotonic clock in seconds.
+    bool due(std::uint64_t eligible, std::uint64_t now_s) const noexcept;
+    void walked(std::uint64_t tracked, std::uint64_t eligible, std::uint64_t now_s) noexcept;
+
+private:
+    bool walked_ = false;
+    std::uint64_t tracked_ = 0, eligible_ = 0, at_s_ = 0;
+};
+
+// rx4 + rx6: the PTBs the table took in (each can add at most one per-source element).
+std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept;
+
 }  // namespace pmtud

@@ -30,9 +30,8 @@ public:
 
     // One snapshot into out. state is present or missing on success; on failure (EPERM without
     // CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why. With count_sources the
-    // per-source sets are walked too: the kernel dumps every element, and a set filled by a
-    // spoofed flood (65535 elements) took 120-320 ms of CPU here, during which no PTB is
-    // relayed; without it, tracked_v4/v6 are left as the caller had them.
+    // per-source sets are walked too (costly when they are full: see SourceWalkPolicy);
+    // without it, tracked_v4/v6 are left as the caller had them.
     bool read(KernelStats& out, bool count_sources, std::string& error);
 
 private:

@@ -281,3 +281,37 @@ TEST(ServiceStatus, CountersThenWhatIsKnownOfTheRules) {
 
 }  // namespace
 }  // namespace pmtud
+
+namespace pmtud {
+namespace {
+
+TEST(SourceWalkPolicy, WalksWhileTheSetsMustBeSmall) {
+    SourceWalkPolicy p;
+    EXPECT_TRUE(p.due(0, 100));  // never walked
+    p.walked(10, 1000, 100);
+    EXPECT_TRUE(p.due(1000, 101));
+    // 10 elements + 4086 eligible PTBs since: at most 4096 elements, still cheap.
+    EXPECT_TRUE(p.due(1000 + 4086, 105));
+    // One more and the sets could hold 4097: keep the last counts.
+    EXPECT_FALSE(p.due(1000 + 4087, 105));
+    EXPECT_FALSE(p.due(2'000'000, 159));
+    // A minute after the last walk: walk whatever it costs.
+    EXPECT_TRUE(p.due(2'000'000, 160));
+}
+
+TEST(SourceWalkPolicy, ReloadedTableMeansEmptySets) {
+    SourceWalkPolicy p;
+    p.walked(60000, 1'000'000, 100);
+    EXPECT_FALSE(p.due(1'000'001, 101));
+    EXPECT_TRUE(p.due(5, 101));  // counters went backwards: the table was loaded again
+}
+
+TEST(SourceWalkPolicy, EligibleCountsRx4AndRx6Only) {
+    KernelStats k;
+    k.counters = {{"rx4", 7}, {"bad4", 100}, {"rx6", 5}, {"logged4", 3}};
+    EXPECT_EQ(eligible_ptbs(k), 12u);
+    EXPECT_EQ(eligible_ptbs(KernelStats{}), 0u);
+}
+
+}  // namespace
+}  // namespace pmtud
