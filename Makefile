@@ -121,20 +121,27 @@ uninstall:  ## remove what install put under $(DESTDIR)$(PREFIX)
 	rm -rf $(DESTDIR)$(PREFIX)/share/pmtud
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANS))
 
-# A binary package from a staged `make install PREFIX=/usr`, with dpkg-deb alone (no debhelper).
-VERSION  := $(shell sed -nE 's/.*kVersion = "([^"]+)".*/\1/p' helper/main.cpp)
-DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
-DEB      := $(BUILD)/pmtud_$(VERSION)_$(DEB_ARCH).deb
+# The Debian package (debian/, debhelper): dpkg-buildpackage writes the .deb to the parent folder,
+# as it always does. debian/rules reuses build/ and never runs make clean.
+VERSION     := $(shell sed -nE 's/.*kVersion = "([^"]+)".*/\1/p' helper/main.cpp)
+DEB_VERSION := $(shell sed -nE '1s/^pmtud .([^ ]+). .*/\1/p' debian/changelog)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_NAME    := pmtud_$(DEB_VERSION)_$(DEB_ARCH)
+DEB         := $(abspath ../$(DEB_NAME).deb)
+DEB_LEFTOVERS := debian/pmtud debian/.debhelper debian/files debian/*.substvars \
+                 debian/*.debhelper debian/*.debhelper.log debian/debhelper-build-stamp
 
-deb: $(HELPER)  ## build $(BUILD)/pmtud_VERSION_ARCH.deb (files of make install PREFIX=/usr; units not enabled)
-	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/DEBIAN
-	$(MAKE) --no-print-directory install DESTDIR=$(BUILD)/deb PREFIX=/usr >/dev/null
-	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
-	  -e "s/@SIZE@/$$(du -sk $(BUILD)/deb/usr | cut -f1)/" packaging/control.in >$(BUILD)/deb/DEBIAN/control
-	dpkg-deb --root-owner-group -Zxz --build $(BUILD)/deb $(DEB)
+deb: deps  ## build ../pmtud_VERSION_ARCH.deb with debhelper (a copy in build/; the units are not enabled)
+	@if [ "$(firstword $(subst -, ,$(DEB_VERSION)))" != "$(VERSION)" ]; then \
+	  echo "make deb: debian/changelog says $(DEB_VERSION), pmtud-helper is $(VERSION)" >&2; exit 1; fi
+	dpkg-buildpackage -b --no-sign
+	@mkdir -p $(BUILD)
+	@mv -f ../$(DEB_NAME).buildinfo ../$(DEB_NAME).changes $(BUILD)/
+	@cp -f $(DEB) $(BUILD)/
+	@echo "make deb: $(DEB) (a copy, the .buildinfo and the .changes in $(BUILD)/)"
 
-clean:  ## remove every build directory
-	rm -rf build build-*
+clean:  ## remove every build directory and what make deb leaves in debian/
+	rm -rf build build-* $(DEB_LEFTOVERS)
 
 FORMATTED = $(sort $(CORE_SRCS) $(IO_SRCS) $(UNIT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS) $(PIPELINE_SRCS) \
   $(wildcard helper/*.hpp helper/*/*.hpp bench/pipeline/*.hpp tests/unit/*.hpp tests/fuzz/*.cpp))
