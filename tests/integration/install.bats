@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# Packaging and operation without touching this machine: make install into temp directories,
-# the systemd units checked offline (systemd-analyze verify and security, never enabled or
-# started), the man pages rendered without a warning and complete, and pmtud-setup install
-# saying what it did not do where systemd does not manage the host.
+# Packaging and operation: make install into temp directories, the systemd units checked offline
+# (systemd-analyze verify and security, never enabled or started), the man pages rendered without
+# a warning and complete, pmtud-setup install saying what it did not do where systemd does not
+# manage the host, and the Debian package installed with dpkg -i on this machine and removed
+# again (skipped when a pmtud package was there before).
 
 setup() {
   load ../lib/netns.bash
@@ -14,6 +15,8 @@ setup() {
 
 teardown() {
   ns_cleanup
+  # The .deb test failed between its dpkg -i and its dpkg -P: take back what it installed.
+  if [[ -f $T/installed ]]; then dpkg -P pmtud >/dev/null 2>&1 || true; fi
   rm -rf "$T"
 }
 
@@ -99,25 +102,43 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   nsx h nft list table inet pmtud >/dev/null
 }
 
-@test "make deb: dpkg installs it into a scratch root, pmtud-helper --version runs, dpkg -r leaves nothing" {
-  command -v dpkg-deb >/dev/null || skip "no dpkg-deb"
-  mk deb >/dev/null
-  deb=$(ls "$PMTUD_ROOT/$BUILD"/pmtud_*_"$(dpkg --print-architecture)".deb)
+@test "make deb (debhelper): dpkg -i installs it here, pmtud-helper --version runs, dpkg -r and -P leave nothing" {
+  command -v dpkg-buildpackage >/dev/null || skip "no dpkg-buildpackage"
+  # Never touch a pmtud this test did not install.
+  if dpkg-query -W -f '${db:Status-Status}' pmtud 2>/dev/null | grep -qvx 'not-installed'; then
+    skip "a package named pmtud is already on this machine (dpkg -s pmtud)"
+  fi
+  mk deb >"$T/deb.log" 2>&1 || { cat "$T/deb.log"; return 1; }
+  deb=$(sed -nE 's/^make deb: (.*\.deb) .*/\1/p' "$T/deb.log")
+  [[ $deb == "$(dirname "$PMTUD_ROOT")"/pmtud_*_"$(dpkg --print-architecture)".deb ]]
+  cmp "$deb" "$PMTUD_ROOT/$BUILD/$(basename "$deb")"
   [ "$(dpkg-deb -f "$deb" Package)" = pmtud ]
   dpkg-deb -f "$deb" Depends | grep -qw nftables
-  # A dpkg database of its own: nothing lands in this machine's /usr, no unit is enabled.
-  mkdir -p "$T/root/var/lib/dpkg/info" "$T/root/var/lib/dpkg/updates"
-  : >"$T/root/var/lib/dpkg/status"
-  dpkg --root="$T/root" --force-depends --force-script-chrootless -i "$deb" >/dev/null 2>&1
-  [ "$(dpkg-query --admindir="$T/root/var/lib/dpkg" -W -f '${Status}' pmtud)" = "install ok installed" ]
-  for f in usr/sbin/pmtud-helper usr/sbin/pmtud-setup usr/share/pmtud/nft/pmtud.nft.in \
-    usr/lib/systemd/system/pmtud-rules.service usr/lib/systemd/system/pmtud-helper.service \
-    usr/share/man/man8/pmtud-helper.8 usr/share/man/man8/pmtud-setup.8; do
-    [ -f "$T/root/$f" ]
+  files=(/usr/sbin/pmtud-helper /usr/sbin/pmtud-setup /usr/share/pmtud/nft/pmtud.nft.in
+    /lib/systemd/system/pmtud-rules.service /lib/systemd/system/pmtud-helper.service
+    /usr/share/man/man8/pmtud-helper.8.gz /usr/share/man/man8/pmtud-setup.8.gz)
+  touch "$T/installed"
+  dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
+  [ "$(dpkg-query -W -f '${Status}' pmtud)" = "install ok installed" ]
+  dpkg -L pmtud >"$T/list"
+  for f in "${files[@]}"; do
+    grep -qx "$f" "$T/list" || { echo "dpkg -L pmtud lacks $f"; return 1; }
+    [ -f "$f" ]
   done
-  run "$T/root/usr/sbin/pmtud-helper" --version
+  run /usr/sbin/pmtud-helper --version
   [ "$status" -eq 0 ]
-  [[ $output == "pmtud-helper $(dpkg-deb -f "$deb" Version)" ]]
-  dpkg --root="$T/root" -r pmtud >/dev/null 2>&1
-  [ "$(find "$T/root" -mindepth 1 -not -path "$T/root/var*" | wc -l)" -eq 0 ]
+  version=$(dpkg-deb -f "$deb" Version)
+  [ "$output" = "pmtud-helper ${version%-*}" ]
+  # Installed, not enabled: no unit symlink anywhere under /etc/systemd.
+  [ -z "$(find /etc/systemd -name 'pmtud-*' 2>/dev/null)" ]
+  dpkg -r pmtud >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
+  dpkg -P pmtud >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
+  rm -f "$T/installed"
+  for f in "${files[@]}" /usr/share/pmtud /usr/share/doc/pmtud; do
+    [ ! -e "$f" ] || { echo "$f is left behind"; return 1; }
+  done
+  [ -z "$(find /var/lib/systemd/deb-systemd-helper-* /etc/systemd -name '*pmtud*' 2>/dev/null)" ]
+  run dpkg -s pmtud
+  [ "$status" -ne 0 ]
+  [[ $output == *"package 'pmtud' is not installed"* ]]
 }
