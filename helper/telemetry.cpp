@@ -35,12 +35,12 @@ void Telemetry::read_kernel() {
     if (!reader_open_) return;
     std::string error;
     // The table and its counters (cheap), then the per-source sets when the policy allows.
-    bool ok = reader_.read(kernel_, false, error);
+    bool ok = reader_.read(kernel_, error);
     if (ok && kernel_.state == KernelStats::State::present) {
         const std::uint64_t eligible = eligible_ptbs(kernel_);
         const std::uint64_t now_s = io::monotonic_ns() / 1'000'000'000U;
         if (walk_policy_.due(eligible, now_s)) {
-            ok = reader_.read(kernel_, true, error);
+            ok = reader_.count_sources(kernel_, error);
             if (ok) {
                 walk_policy_.walked(kernel_.tracked_v4.value_or(0) + kernel_.tracked_v6.value_or(0),
                                     eligible, now_s);

@@ -111,7 +111,7 @@ int KernelStatsReader::query(nlmsghdr* message, Callback cb, void* data) {
     }
 }
 
-bool KernelStatsReader::read(KernelStats& out, bool count_sources, std::string& error) {
+bool KernelStatsReader::read(KernelStats& out, std::string& error) {
     const auto last_v4 = out.tracked_v4, last_v6 = out.tracked_v6;
     out = KernelStats{};
     if (socket_ == nullptr && !open(error)) return false;
@@ -157,17 +157,23 @@ bool KernelStatsReader::read(KernelStats& out, bool count_sources, std::string& 
         if (err != 0) return fail("reading the counters of table inet pmtud", err);
     }
 
+    out.tracked_v4 = last_v4;
+    out.tracked_v6 = last_v6;
+    out.state = KernelStats::State::present;
+    return true;
+}
+
+bool KernelStatsReader::count_sources(KernelStats& out, std::string& error) {
+    if (socket_ == nullptr && !open(error)) return false;
+    char* buf = buffer_.get();
     // Element counts; a set that does not exist is simply left out.
-    if (!count_sources) {
-        out.tracked_v4 = last_v4;
-        out.tracked_v6 = last_v6;
-        out.state = KernelStats::State::present;
-        return true;
-    }
     for (const auto& [name, count] :
          {std::pair{"src4", &out.tracked_v4}, std::pair{"src6", &out.tracked_v6}}) {
         Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
-        if (set.p == nullptr) return fail("nftables request", ENOMEM);
+        if (set.p == nullptr) {
+            error = errno_text("nftables request", ENOMEM);
+            return false;
+        }
         nftnl_set_set_str(set.p, NFTNL_SET_TABLE, kTableName);
         nftnl_set_set_str(set.p, NFTNL_SET_NAME, name);
         nlmsghdr* h =
@@ -175,11 +181,19 @@ bool KernelStatsReader::read(KernelStats& out, bool count_sources, std::string& 
         nftnl_set_elems_nlmsg_build_payload(h, set.p);
         std::uint64_t elements = 0;
         const int err = query(h, on_elements, &elements);
-        if (err == ENOENT) continue;
-        if (err != 0) return fail("reading the per-source sets of table inet pmtud", err);
+        if (err == ENOENT) {
+            count->reset();
+            continue;
+        }
+        if (err != 0) {
+            out = KernelStats{};
+            error = errno_text("reading the per-source sets of table inet pmtud", err);
+            std::string ignored;
+            reopen(ignored);
+            return false;
+        }
         *count = elements;
     }
-    out.state = KernelStats::State::present;
     return true;
 }
 

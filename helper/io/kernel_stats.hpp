@@ -28,11 +28,13 @@ public:
     // Opens the netlink socket (no capability needed for that); false with a one-line error.
     bool open(std::string& error);
 
-    // One snapshot into out. state is present or missing on success; on failure (EPERM without
-    // CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why. With count_sources the
-    // per-source sets are walked too (costly when they are full: see SourceWalkPolicy);
-    // without it, tracked_v4/v6 are left as the caller had them.
-    bool read(KernelStats& out, bool count_sources, std::string& error);
+    // The table and its named counters into out. state is present or missing on success; on
+    // failure (EPERM without CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why.
+    // tracked_v4/v6 are left as the caller had them (count_sources refreshes them).
+    bool read(KernelStats& out, std::string& error);
+    // Walks the per-source sets src4/src6 into out.tracked_v4/v6 (a missing set: nullopt).
+    // Costly when they are full: see SourceWalkPolicy.
+    bool count_sources(KernelStats& out, std::string& error);
 
 private:
     using Callback = int (*)(const nlmsghdr*, void*);
