@@ -31,6 +31,10 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
     '644 ./usr/share/man/man8/pmtud-helper.8' \
     '644 ./usr/share/man/man8/pmtud-setup.8' \
     '644 ./usr/share/pmtud/nft/pmtud.nft.in' \
+    '644 ./usr/share/pmtud/setup/config.bash' \
+    '644 ./usr/share/pmtud/setup/rules.bash' \
+    '644 ./usr/share/pmtud/setup/status.bash' \
+    '644 ./usr/share/pmtud/setup/units.bash' \
     '755 ./usr/sbin/pmtud-helper' \
     '755 ./usr/sbin/pmtud-setup')" ]
   grep -qx 'ExecStart=/usr/sbin/pmtud-helper --metrics-file /run/pmtud/pmtud.prom' \
@@ -115,6 +119,7 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   [ "$(dpkg-deb -f "$deb" Package)" = pmtud ]
   dpkg-deb -f "$deb" Depends | grep -qw nftables
   files=(/usr/sbin/pmtud-helper /usr/sbin/pmtud-setup /usr/share/pmtud/nft/pmtud.nft.in
+    /usr/share/pmtud/setup/config.bash /usr/share/pmtud/setup/status.bash
     /lib/systemd/system/pmtud-rules.service /lib/systemd/system/pmtud-helper.service
     /usr/share/man/man8/pmtud-helper.8.gz /usr/share/man/man8/pmtud-setup.8.gz)
   touch "$T/installed"
