@@ -97,6 +97,59 @@ norm_ports() { # "" | N | lo-hi, comma separated (spaces around items ignored), 
   NORM="${out[*]}"
 }
 
+norm_auto_uint() { # auto | VALUE in MIN..MAX
+  if [[ $1 == auto ]]; then
+    NORM=auto
+  else
+    norm_uint "$@" || {
+      REASON="${REASON/is not a whole number/is not auto or a whole number}"
+      return 1
+    }
+  fi
+}
+
+norm_duration() { # N followed by one unit s|m|h|d (nft's timeout syntax), between MIN and MAX seconds
+  local v=$1 min=$2 max=$3 n secs
+  if [[ $v =~ ^([0-9]{1,7})([smhd])$ ]]; then
+    n=$((10#${BASH_REMATCH[1]}))
+    case ${BASH_REMATCH[2]} in s) secs=$n ;; m) secs=$((n * 60)) ;; h) secs=$((n * 3600)) ;; d) secs=$((n * 86400)) ;; esac
+    if ((secs >= min && secs <= max)); then
+      NORM="$n${BASH_REMATCH[2]}"
+      return 0
+    fi
+  fi
+  REASON="'$v' is not a duration N followed by s, m, h or d, from $(human_seconds "$min") to $(human_seconds "$max")"
+  return 1
+}
+
+human_seconds() { # 86400 -> 1d, 3600 -> 1h, 60 -> 1m, else Ns
+  local s=$1
+  if ((s % 86400 == 0)); then echo "$((s / 86400))d"; elif ((s % 3600 == 0)); then echo "$((s / 3600))h"
+  elif ((s % 60 == 0)); then echo "$((s / 60))m"; else echo "${s}s"; fi
+}
+
+# The peers list: its syntax only (comma-separated items, none empty). pmtud-helper --list-peers is
+# the one parser of the addresses themselves (check_peers).
+norm_peers() {
+  local list=$1 item out=()
+  NORM=""
+  [[ -z $list ]] && return 0
+  if [[ $list =~ ,[[:space:]]*$ || $list =~ ^[[:space:]]*, || $list =~ ,[[:space:]]*, ]]; then
+    REASON="'$list' has an empty item"
+    return 1
+  fi
+  local IFS=,
+  for item in $list; do out+=("$(trim "$item")"); done
+  NORM="${out[*]}"
+}
+
+norm_path() { # "" or an absolute path (the units run with / as their working directory)
+  NORM=$1
+  [[ -z $1 || $1 == /* ]] && return 0
+  REASON="'$1' is not an absolute path"
+  return 1
+}
+
 # Validates one config key and stores its normalized value in CFG; returns 1 with REASON set.
 declare -A CFG=()
 set_key() { # KEY VALUE
@@ -105,23 +158,31 @@ set_key() { # KEY VALUE
     group) norm_uint "$value" 0 65535 ;;
     ifaces) norm_ifaces "$value" ;;
     mode) norm_word "$value" host router ;;
-    src_rate | ceiling_rate) norm_rate "$value" ;;
-    src_burst | ceiling_burst) norm_uint "$value" 1 "$MAX_BURST" ;;
+    src_rate | ceiling_rate | known_ceiling_rate | learn_rate) norm_rate "$value" ;;
+    src_burst | ceiling_burst | known_ceiling_burst | learn_burst) norm_uint "$value" 1 "$MAX_BURST" ;;
     v6_prefix) norm_uint "$value" 1 128 ;;
-    strict | use_src) norm_bool "$value" ;;
+    known_timeout) norm_duration "$value" 1 $((30 * 86400)) ;;
+    known_size) norm_uint "$value" 1 65536 ;;
+    storm_timeout) norm_duration "$value" 1 3600 ;;
+    strict | use_src | broadcast) norm_bool "$value" ;;
     ports) norm_ports "$value" ;;
-    iface_rate | iface_burst) norm_uint "$value" 1 "$MAX_IFACE_RATE" ;;
+    iface_rate | iface_burst | peer_rate | peer_burst) norm_auto_uint "$value" 1 "$MAX_IFACE_RATE" ;;
     verbose) norm_uint "$value" 0 3 ;;
+    peers) norm_peers "$value" ;;
+    peers_file) norm_path "$value" ;;
     *) REASON="unknown key '$key'" && false ;;
   esac || return 1
   CFG[$key]=$NORM
 }
 
 # The kernel keeps a limit's bucket as burst x (unit / rate) nanoseconds in 64 bits (nft_limit_init
-# refuses an overflow with EOVERFLOW); refuse such pairs here with a clear message instead.
+# refuses an overflow with EOVERFLOW); refuse such pairs here with a clear message instead. Also the
+# one rule across keys: without broadcast, peers are the only way out.
 check_limits() {
   local pair rate burst opts n unit cost
-  for pair in "src_rate src_burst --src-rate/--src-burst" "ceiling_rate ceiling_burst --ceiling/--ceiling-burst"; do
+  for pair in "src_rate src_burst --src-rate/--src-burst" "ceiling_rate ceiling_burst --ceiling/--ceiling-burst" \
+    "known_ceiling_rate known_ceiling_burst --known-ceiling/--known-ceiling-burst" \
+    "learn_rate learn_burst --learn-rate/--learn-burst"; do
     read -r rate burst opts <<<"$pair"
     n=${CFG[$rate]%/*} unit=$(unit_seconds "${CFG[$rate]#*/}")
     cost=$((unit * 1000000000 / n))
@@ -130,12 +191,19 @@ check_limits() {
       return 1
     fi
   done
+  if [[ ${CFG[broadcast]} == no && -z ${CFG[peers]} && -z ${CFG[peers_file]} ]]; then
+    REASON="broadcast = no needs peers or peers_file (--no-broadcast needs --peers or --peers-file)"
+    return 1
+  fi
 }
 
 set_defaults() {
   CFG=([group]=33 [ifaces]="" [mode]=host [src_rate]=1/second [src_burst]=2 [v6_prefix]=64
-    [ceiling_rate]=100/second [ceiling_burst]=50 [strict]=no [ports]="" [iface_rate]=10
-    [iface_burst]=10 [use_src]=no [verbose]=0)
+    [ceiling_rate]=100/second [ceiling_burst]=50 [known_ceiling_rate]=100/second
+    [known_ceiling_burst]=50 [known_timeout]=1d [known_size]=4096 [learn_rate]=10/minute
+    [learn_burst]=5 [storm_timeout]=10s [strict]=no [ports]="" [iface_rate]=auto
+    [iface_burst]=auto [use_src]=no [verbose]=0 [broadcast]=yes [peers]="" [peers_file]=""
+    [peer_rate]=auto [peer_burst]=auto)
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -184,22 +252,50 @@ src_rate = ${CFG[src_rate]}
 src_burst = ${CFG[src_burst]}
 # Kernel: IPv6 sources are limited per /v6_prefix, 1..128 (128 = per address).
 v6_prefix = ${CFG[v6_prefix]}
-# Kernel: one global ceiling shared by IPv4 and IPv6, applied after the per-source limit.
+# Kernel: each family's ceiling for sources not known, after the per-source limit; a PTB over it
+# raises that family's storm flag.
 ceiling_rate = ${CFG[ceiling_rate]}
 # Kernel: ceiling burst in packets.
 ceiling_burst = ${CFG[ceiling_burst]}
+# Kernel: each family's ceiling for known sources (logged in peace); a spoofed flood never spends it.
+known_ceiling_rate = ${CFG[known_ceiling_rate]}
+# Kernel: known-lane burst in packets.
+known_ceiling_burst = ${CFG[known_ceiling_burst]}
+# Kernel: a known source is forgotten this long after its last PTB: N followed by s, m, h or d.
+known_timeout = ${CFG[known_timeout]}
+# Kernel: at most this many known sources per family (a full set: new sources stay in the shared lane).
+known_size = ${CFG[known_size]}
+# Kernel: new sources learned per family while it has no storm, N/second|minute|hour|day.
+learn_rate = ${CFG[learn_rate]}
+# Kernel: learning burst in sources (also how many a flood can slip in before its storm is flagged).
+learn_burst = ${CFG[learn_burst]}
+# Kernel: a family's storm flag outlives its last over-ceiling PTB by this much (no learning meanwhile).
+storm_timeout = ${CFG[storm_timeout]}
 # yes: next-hop MTU 576..1499 (IPv4) and 1280..1499 (IPv6); no: 68..16384 and 1280..16384.
 strict = ${CFG[strict]}
 # Helper: inner (quoted) L4 source ports to relay, e.g. 80,443,8000-8999; empty = all ports.
 ports =${CFG[ports]:+ ${CFG[ports]}}
-# Helper: re-broadcasts per second per interface, integer >= 1.
+# Helper: re-broadcasts per second per interface and family; auto = what the kernel's two lanes let
+# through per family (ceiling_rate + known_ceiling_rate), so the kernel decides who is relayed.
 iface_rate = ${CFG[iface_rate]}
-# Helper: per-interface bucket depth, integer >= 1.
+# Helper: bucket depth per interface and family; auto = ceiling_burst + known_ceiling_burst.
 iface_burst = ${CFG[iface_burst]}
 # Helper: yes = send with the original frame's source MAC, no = the interface's own MAC.
 use_src = ${CFG[use_src]}
 # Helper: log verbosity 0..3.
 verbose = ${CFG[verbose]}
+# Helper: yes = re-broadcast on the interface a PTB arrived on; no = peers only (an L3 fabric).
+broadcast = ${CFG[broadcast]}
+# Both: peer servers that get a unicast copy of every relayed PTB, comma separated IPv4/IPv6
+# addresses; fleet-wide (a server skips its own addresses). Copies from or to them are never relayed.
+peers =${CFG[peers]:+ ${CFG[peers]}}
+# Both: a file of more peers, one address per line, # comments (re-read by the helper when it
+# changes; run pmtud-setup apply for the kernel's sets). Empty = none.
+peers_file =${CFG[peers_file]:+ ${CFG[peers_file]}}
+# Helper: PTBs relayed to the peers per second and family (each one copy per peer); auto as iface_rate.
+peer_rate = ${CFG[peer_rate]}
+# Helper: peer bucket depth per family; auto as iface_burst.
+peer_burst = ${CFG[peer_burst]}
 EOF
 }
 

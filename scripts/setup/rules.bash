@@ -79,10 +79,83 @@ render_ruleset() {
   tpl=${tpl//@CEILING_BURST@/${CFG[ceiling_burst]}}
   tpl=${tpl//@MTU4@/$mtu4}
   tpl=${tpl//@MTU6@/$mtu6}
+  tpl=${tpl//@KNOWN_RATE@/${CFG[known_ceiling_rate]}}
+  tpl=${tpl//@KNOWN_BURST@/${CFG[known_ceiling_burst]}}
+  tpl=${tpl//@KNOWN_TIMEOUT@/${CFG[known_timeout]}}
+  tpl=${tpl//@KNOWN_SIZE@/${CFG[known_size]}}
+  tpl=${tpl//@LEARN_RATE@/${CFG[learn_rate]}}
+  tpl=${tpl//@LEARN_BURST@/${CFG[learn_burst]}}
+  tpl=${tpl//@STORM_TIMEOUT@/${CFG[storm_timeout]}}
+  # The rules' ID: a digest of everything but the peers' addresses, so that apply can tell a change
+  # of peers (the sets' elements alone are replaced) from a change of rules (the table is reloaded).
+  local id
+  id=$(printf '%s' "${tpl//@PEERS[46]_ELEMENTS@/}" | sha256sum)
+  tpl=${tpl//@RULES_ID@/${id:0:12}}
+  tpl=${tpl//@PEERS4_ELEMENTS@/$(set_elements "${PEERS4[@]}")}
+  tpl=${tpl//@PEERS6_ELEMENTS@/$(set_elements "${PEERS6[@]}")}
   if [[ $tpl =~ @[A-Z0-9_]+@ ]]; then
     die "$EX_FAIL" "template placeholder ${BASH_REMATCH[0]} has no value (template and script disagree)"
   fi
   printf '%s\n' "$tpl"
+}
+
+# A set's `elements = { ... }` line(s), eight addresses a line, after a newline; nothing for none.
+set_elements() { # ADDR...
+  (($#)) || return 0
+  local i line="" out=$'\n\t\telements = { '
+  for ((i = 1; i <= $#; i++)); do
+    line+="${!i}"
+    ((i == $#)) && break
+    if ((i % 8 == 0)); then
+      out+="$line,"$'\n\t\t\t     ' line=""
+    else
+      line+=", "
+    fi
+  done
+  printf '%s }' "$out$line"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Peers: pmtud-helper is the one parser of the peers list and file; its normalized output (IPv4
+# first, then IPv6, one address a line) fills PEERS4 and PEERS6.
+
+PEERS4=() PEERS6=()
+
+helper_path() {
+  local f
+  for f in "${PMTUD_HELPER-}" "$SETUP_HERE/pmtud-helper" "$SETUP_HERE/../build/pmtud-helper"; do
+    [[ -n $f && -x $f ]] && echo "$f" && return 0
+  done
+  return 1
+}
+
+resolve_peers() { # CONFIG_PATH EXIT_CODE: the peers of that config file, or exit with its one-line error
+  local out helper addr
+  PEERS4=() PEERS6=()
+  [[ -n ${CFG[peers]} || -n ${CFG[peers_file]} ]] || return 0
+  helper=$(helper_path) || die "$EX_FAIL" "peers: cannot find pmtud-helper (it parses the peers list; looked beside $SETUP_HERE; set PMTUD_HELPER)"
+  out=$("$helper" --list-peers --config "$1" 2>&1) || die "$2" "$(head -n 1 <<<"$out" | sed 's/^pmtud-helper: //')"
+  while read -r addr; do
+    [[ -z $addr ]] && continue
+    if [[ $addr == *:* ]]; then PEERS6+=("$addr"); else PEERS4+=("$addr"); fi
+  done <<<"$out"
+}
+
+# The peers sets' elements alone, replaced in one transaction: counters, sources and limits stay.
+peers_update() {
+  local IFS=,
+  printf 'flush set inet pmtud peers4\nflush set inet pmtud peers6\n'
+  ((${#PEERS4[@]} == 0)) || printf 'add element inet pmtud peers4 { %s }\n' "${PEERS4[*]}"
+  ((${#PEERS6[@]} == 0)) || printf 'add element inet pmtud peers6 { %s }\n' "${PEERS6[*]}"
+}
+
+# The ID in the loaded table's comment ("rules 0123456789ab"), or nothing.
+loaded_rules_id() {
+  nft list table inet pmtud 2>/dev/null | sed -nE '0,/comment/s/.*comment ".*rules ([0-9a-f]{12})\).*/\1/p'
+}
+
+rendered_rules_id() { # RULESET
+  sed -nE '0,/comment/s/.*comment ".*rules ([0-9a-f]{12})\).*/\1/p' <<<"$1"
 }
 
 table_loaded() { nft list table inet pmtud >/dev/null 2>&1; }

@@ -61,7 +61,7 @@ collect_status() {
   fi
   ST_SETS=()
   local set elems size timeout
-  for set in src4 src6; do
+  for set in src4 src6 known4 known6; do
     ((ST_LOADED)) || break
     [[ $ST_LISTING == *"set $set {"* ]] || continue
     elems=$(nft -j list set inet pmtud "$set" 2>/dev/null | grep -o '"val":' | wc -l || true)
@@ -70,6 +70,7 @@ collect_status() {
     ST_SETS+=("$set ${elems:-0} ${size:-?} ${timeout:-none}")
   done
 
+  collect_lanes
   collect_helper_metrics
 
   ST_NFLOG=() ST_PID="" ST_PROC=""
@@ -92,6 +93,38 @@ collect_status() {
   fi
 }
 
+# The storm flags (set storm: element icmp for IPv4, ipv6-icmp for IPv6, with the time left), the
+# peers sets' sizes and whether the loaded rules are what the config renders (their ID).
+collect_lanes() {
+  local text key
+  ST_STORM4="" ST_STORM6="" ST_PEERS4="" ST_PEERS6="" ST_RULES_ID="" ST_RULES_CURRENT=""
+  ((ST_LOADED)) || return 0
+  ST_RULES_ID=$(loaded_rules_id)
+  if ((ST_CONFIG_FOUND)) && [[ -n $ST_RULES_ID ]]; then
+    # The ID covers everything but the peers' addresses: no need to read them here.
+    if [[ $(rendered_rules_id "$(render_ruleset)") == "$ST_RULES_ID" ]]; then
+      ST_RULES_CURRENT=yes
+    else
+      ST_RULES_CURRENT=no
+      ST_WARNING=${ST_WARNING:-"the loaded rules ($ST_RULES_ID) are not what $OPT_CONFIG renders: run pmtud-setup apply"}
+    fi
+  fi
+  text=$(nft list set inet pmtud storm 2>/dev/null | set_items || true)
+  for key in icmp ipv6-icmp; do
+    local left
+    left=$(awk -v k="$key" '$1 == k { for (i = 2; i < NF; i++) if ($i == "expires") print $(i + 1) }' <<<"$text")
+    if [[ $key == icmp ]]; then ST_STORM4=${left:-no}; else ST_STORM6=${left:-no}; fi
+  done
+  ST_PEERS4=$(nft list set inet pmtud peers4 2>/dev/null | set_items | grep -c . || true)
+  ST_PEERS6=$(nft list set inet pmtud peers6 2>/dev/null | set_items | grep -c . || true)
+}
+
+# A set's listing -> its elements, one a line (the text between "elements = {" and "}").
+set_items() {
+  awk '/elements = \{/ { on = 1; sub(/.*elements = \{/, "") } on { t = t " " $0 } on && /\}/ { on = 0 }
+    END { sub(/\}.*/, "", t); n = split(t, e, ","); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", e[i]); if (e[i] != "") print e[i] } }'
+}
+
 # The helper's own counters, from its metrics file (Prometheus text): fills ST_HELPER_* when the
 # file exists. HM[name] sums every series of a family; dropped reasons and interfaces are listed.
 collect_helper_metrics() {
@@ -111,15 +144,28 @@ collect_helper_metrics() {
   while read -r name value; do HM[$name]=$value; done < <(awk '
     /^#/ { next }
     { split($1, p, "{"); sum[p[1]] += $NF }
+    $1 ~ /^[a-z_]+\{family="ipv[46]"\}$/ { one[$1] = $NF }
+    /^pmtud_peers_file_error\{/ { e = $0; sub(/^[^"]*"/, "", e); sub(/"\} [0-9.e+-]+$/, "", e); gsub(/\\"/, "\"", e); gsub(/\\\\/, "\\", e); err = e }
     /^pmtud_packets_dropped_total\{/ && $NF > 0 { match($1, /reason="[^"]*"/); drops = drops " " substr($1, RSTART + 8, RLENGTH - 9) "=" $NF }
     /^pmtud_packets_forwarded_total\{/ { match($1, /iface="[^"]*"/); i = substr($1, RSTART + 7, RLENGTH - 8)
       match($1, /family="ipv[46]"/); fam = substr($1, RSTART + 11, 1); fw[i] = fw[i] " v" fam "=" $NF
       if (!(i in seen)) { seen[i] = 1; order[++n] = i } }
     END { for (k in sum) printf "%s %d\n", k, sum[k]
+          for (k in one) printf "%s %d\n", k, one[k]
+          printf "peers_error %s\n", err
           printf "drops %s\n", substr(drops, 2)
           s = ""; for (j = 1; j <= n; j++) s = s (j > 1 ? ", " : "") order[j] fw[order[j]]
           printf "ifaces %s\n", s }' "$ST_METRICS")
   ST_HELPER_DROPS=${HM[drops]-} ST_HELPER_IFACES=${HM[ifaces]-}
+}
+
+hm_family() { # METRIC 4|6 -> the helper's value for that family, or -
+  local v=${HM[$1\{family=\"ipv$2\"\}]-}
+  echo "${v:--}"
+}
+
+utc_time() { # UNIX_SECONDS -> ISO 8601 UTC, "never" for 0, "-" when unknown
+  case $1 in "" | -) echo - ;; 0) echo never ;; *) date -u -d "@$1" +%FT%TZ ;; esac
 }
 
 copy_mode_name() {
@@ -137,19 +183,27 @@ print_status_text() {
   if ((!ST_LOADED)); then
     echo "rules:   table inet pmtud is not loaded"
   else
-    echo "rules:   table inet pmtud is loaded"
+    case $ST_RULES_CURRENT in
+      yes) echo "rules:   table inet pmtud is loaded (rules $ST_RULES_ID, as the config renders them)" ;;
+      no) echo "rules:   table inet pmtud is loaded (rules $ST_RULES_ID, NOT as the config renders them)" ;;
+      *) echo "rules:   table inet pmtud is loaded${ST_RULES_ID:+ (rules $ST_RULES_ID)}" ;;
+    esac
     echo "counters (nft list counters table inet pmtud):"
     printf '  %-14s %12s %14s\n' counter packets bytes
     for line in "${ST_COUNTERS[@]}"; do
       read -r name pkts bytes <<<"$line"
       printf '  %-14s %12s %14s\n' "$name" "$pkts" "$bytes"
     done
-    echo "sources tracked by the per-source limit (nft list set inet pmtud NAME):"
+    echo "sources (nft list set inet pmtud NAME): src = per-source limit, known = the known-source lane:"
     printf '  %-6s %9s %7s %8s\n' set elements size timeout
     for line in "${ST_SETS[@]}"; do
       # shellcheck disable=SC2086 # fields are single words
       printf '  %-6s %9s %7s %8s\n' $line
     done
+    echo "storm flags (nft list set inet pmtud storm; set = no learning, new sources share the ceiling):"
+    print_storm 4 "$ST_STORM4"
+    print_storm 6 "$ST_STORM6"
+    echo "peers (nft list set inet pmtud peers4/peers6): $ST_PEERS4 IPv4, $ST_PEERS6 IPv6"
   fi
   if ((ST_HELPER)); then
     echo "helper counters ($ST_METRICS, written ${ST_HELPER_AGE} s ago):"
@@ -158,6 +212,12 @@ print_status_text() {
     printf '  %-14s %12s%s\n' forwarded "${HM[pmtud_packets_forwarded_total]:-0}" "${ST_HELPER_IFACES:+  ($ST_HELPER_IFACES)}" \
       dropped "${HM[pmtud_packets_dropped_total]:-0}" "${ST_HELPER_DROPS:+  ($ST_HELPER_DROPS)}"
     printf '  %-14s %12s\n' nflog_lost "${HM[pmtud_nflog_lost_total]:-0}" send_errors "${HM[pmtud_send_errors_total]:-0}"
+    printf '  %-14s %12s  (IPv4 %s, IPv6 %s)\n' peers_in_use "${HM[pmtud_peers]:-0}" "$(hm_family pmtud_peers 4)" \
+      "$(hm_family pmtud_peers 6)" peer_copies "${HM[pmtud_peer_copies_total]:-0}" \
+      "$(hm_family pmtud_peer_copies_total 4)" "$(hm_family pmtud_peer_copies_total 6)" \
+      peer_errors "${HM[pmtud_peer_send_errors_total]:-0}" "$(hm_family pmtud_peer_send_errors_total 4)" \
+      "$(hm_family pmtud_peer_send_errors_total 6)"
+    echo "  peers file: last loaded $(utc_time "${HM[pmtud_peers_file_last_load_timestamp_seconds]-}"), last failed $(utc_time "${HM[pmtud_peers_file_last_error_timestamp_seconds]-}")${HM[peers_error]:+: ${HM[peers_error]}}"
   else
     echo "helper counters: no metrics file at $ST_METRICS (pmtud-helper --metrics-file; status --metrics-file)"
   fi
@@ -174,6 +234,17 @@ print_status_text() {
   fi
   if [[ -n $ST_WARNING ]]; then echo "warning: $ST_WARNING"; fi
   echo "verdict: $ST_VERDICT"
+}
+
+print_storm() { # 4|6 TIME_LEFT|no
+  local since
+  since=$(hm_family pmtud_kernel_storm_since_timestamp_seconds "$1")
+  if [[ $2 == no ]]; then
+    printf '  IPv%s  no\n' "$1"
+  else
+    printf '  IPv%s  SET, expires in %s%s\n' "$1" "$2" \
+      "$([[ $since != - && $since != 0 ]] && echo ", since $(utc_time "$since") (the helper's reading)")"
+  fi
 }
 
 kernel_logged() { # the sum of the logged4 and logged6 counters, or "-" without rules
@@ -206,7 +277,10 @@ print_status_json() {
       "$([[ $size =~ ^[0-9]+$ ]] && echo "$size" || echo null)" "$(json_str "$timeout")"
     sep=,
   done
-  printf '},"nflog":'
+  printf '},"storm":{"ipv4":%s,"ipv6":%s},"peers":{"ipv4":%s,"ipv6":%s},"rules_id":%s,"rules_current":%s,"nflog":' \
+    "$(storm_json 4 "$ST_STORM4")" "$(storm_json 6 "$ST_STORM6")" "${ST_PEERS4:-null}" "${ST_PEERS6:-null}" \
+    "$([[ -n $ST_RULES_ID ]] && json_str "$ST_RULES_ID" || echo null)" \
+    "$(case $ST_RULES_CURRENT in yes) echo true ;; no) echo false ;; *) echo null ;; esac)"
   if ((${#ST_NFLOG[@]} < 7)); then
     printf 'null'
   else
@@ -218,14 +292,33 @@ print_status_json() {
   fi
   printf ',"helper":'
   if ((ST_HELPER)); then
-    printf '{"metrics_file":%s,"age_s":%s,"received":%s,"forwarded":%s,"dropped":%s,"nflog_lost":%s,"send_errors":%s}' \
+    printf '{"metrics_file":%s,"age_s":%s,"received":%s,"forwarded":%s,"dropped":%s,"nflog_lost":%s,"send_errors":%s' \
       "$(json_str "$ST_METRICS")" "$ST_HELPER_AGE" "${HM[pmtud_packets_received_total]:-0}" \
       "${HM[pmtud_packets_forwarded_total]:-0}" "${HM[pmtud_packets_dropped_total]:-0}" \
       "${HM[pmtud_nflog_lost_total]:-0}" "${HM[pmtud_send_errors_total]:-0}"
+    printf ',"peers":{"ipv4":%s,"ipv6":%s},"peer_copies":%s,"peer_send_errors":%s' \
+      "$(json_num "$(hm_family pmtud_peers 4)")" "$(json_num "$(hm_family pmtud_peers 6)")" \
+      "${HM[pmtud_peer_copies_total]:-0}" "${HM[pmtud_peer_send_errors_total]:-0}"
+    printf ',"peers_file":{"last_load":%s,"last_error_at":%s,"error":%s}}' \
+      "$(json_num "${HM[pmtud_peers_file_last_load_timestamp_seconds]-}")" \
+      "$(json_num "${HM[pmtud_peers_file_last_error_timestamp_seconds]-}")" \
+      "$([[ -n ${HM[peers_error]-} ]] && json_str "${HM[peers_error]}" || echo null)"
   else
     printf 'null'
   fi
   printf ',"verdict":%s,"exit":%s}\n' "$(json_str "$ST_VERDICT")" "$ST_CODE"
+}
+
+json_num() { if [[ $1 =~ ^[0-9]+$ ]]; then echo "$1"; else echo null; fi; }
+
+storm_json() { # 4|6 TIME_LEFT|no
+  local since
+  since=$(hm_family pmtud_kernel_storm_since_timestamp_seconds "$1")
+  if [[ $2 == no ]]; then
+    printf '{"set":false,"expires_in":null,"since":null}'
+  else
+    printf '{"set":true,"expires_in":%s,"since":%s}' "$(json_str "$2")" "$(json_num "$since")"
+  fi
 }
 
 cmd_status() {

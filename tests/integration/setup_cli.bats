@@ -81,32 +81,48 @@ golden_case() {
     --iface-burst 20
 }
 
-@test "golden: router mode, extreme values, /48 and /56 IPv6 keys" {
+@test "golden: router mode, extreme values, /48 and /56 IPv6 keys, the known lane's keys" {
   golden_case router --iface bond0.100,eth2 --mode router --group 65535 --v6-prefix 48 --src-rate 2/hour \
-    --src-burst 1 --ceiling 1000000/day --ceiling-burst 1000000 --verbose 2 --ports "0, 65535"
-  golden_case prefix56 --iface=e0 --v6-prefix=56 --src-rate=3 --src-burst=10 --group=0 --use-src
+    --src-burst 1 --ceiling 1000000/day --ceiling-burst 1000000 --verbose 2 --ports "0, 65535" \
+    --known-ceiling 1000000/second --known-ceiling-burst 1000000 --known-timeout 30d --known-size 65536 \
+    --learn-rate 1/day --learn-burst 1 --storm-timeout 1h --iface-rate 1000000 --iface-burst auto
+  golden_case prefix56 --iface=e0 --v6-prefix=56 --src-rate=3 --src-burst=10 --group=0 --use-src \
+    --known-ceiling=7/minute --known-ceiling-burst=3 --known-timeout=90s --known-size=1 --learn-rate=2/second \
+    --learn-burst=2 --storm-timeout=1s --peer-rate=5 --peer-burst=auto
 }
 
-@test "the ruleset uses only non-terminal statements, jump and return; priority raw; full copy" {
+@test "the ruleset never accepts or drops for the host (but a peer's copy quoting a non-local flow); priority raw; full copy" {
   pmtud h install --iface eth0 --config "$CONF" 2>/dev/null
   run nsx h nft list table inet pmtud
   [ "$status" -eq 0 ]
-  # No verdict but jump/return anywhere (the base chain's policy accept is not a rule).
+  # No verdict but jump/goto/return anywhere (the base chain's policy accept is not a rule), and
+  # one drop per family: copies relayed by a peer whose quoted flow is not this server's.
   [ -z "$(grep -vE '^\s*type filter hook' <<<"$output" | sed 's/comment "[^"]*"//' |
-    grep -E '(^|\s)(accept|drop|reject|queue|goto|continue)(\s|$)')" ]
+    grep -E '(^|\s)(accept|reject|queue|continue)(\s|$)')" ]
+  [ "$(sed 's/comment "[^"]*"//' <<<"$output" | grep -cE '(^|\s)drop(\s|$)')" -eq 2 ]
+  [ "$(sed 's/comment "[^"]*"//' <<<"$output" | grep -E '(^|\s)drop(\s|$)' |
+    grep -cE '^\s*fib daddr type != local counter name "not_local[46]" drop $')" -eq 2 ]
   grep -qE 'type filter hook prerouting priority raw; policy accept;' <<<"$output"
   # No snaplen: the copy is bounded only by the listener's copy range (65531), so nothing is cut.
   [[ $(sed 's/comment "[^"]*"//' <<<"$output") != *snaplen* ]]
   [ "$(grep -c 'queue-threshold 1' <<<"$output")" -eq 2 ]
-  for c in rx4 rx6 bad4 bad6 src_over4 src_over6 ceiling_over logged4 logged6; do
+  for c in rx4 rx6 bad4 bad6 src_over4 src_over6 known_over4 known_over6 ceiling_over4 ceiling_over6 \
+    learned4 learned6 known_logged4 known_logged6 new_logged4 new_logged6 logged4 logged6 from_peer4 \
+    from_peer6 not_local4 not_local6; do
     grep -q "counter $c {" <<<"$output"
+  done
+  for l in ceiling4 ceiling6 known_ceiling4 known_ceiling6 learn4 learn6; do
+    grep -q "limit $l {" <<<"$output"
+  done
+  for s in src4 src6 known4 known6 storm peers4 peers6; do
+    grep -q "set $s {" <<<"$output"
   done
   # Every rule explains itself: inside the chains, each line but the hook line and the chain's own
   # comment ends with a comment.
   awk '/^\tchain / { in_chain = 1; next } /^\t}/ { in_chain = 0 }
        in_chain && !/^\t\ttype filter hook/ && !/^\t\tcomment / && !/ comment "[^"]*"$/ { print "no comment: " $0; bad = 1 }
        END { exit bad }' <<<"$output"
-  [ "$(awk '/^\tchain / { c = 1; next } /^\t}/ { c = 0 } c && / comment "/' <<<"$output" | wc -l)" -eq 22 ]
+  [ "$(awk '/^\tchain / { c = 1; next } /^\t}/ { c = 0 } c && / comment "/' <<<"$output" | wc -l)" -eq 45 ]
 }
 
 @test "install, re-install with the same arguments, uninstall" {
@@ -184,6 +200,13 @@ EOF
     "--iface eth0 --ports http" "--iface eth0 --ports 1-2-3" "--iface eth0 --iface-rate 0"
     "--iface eth0 --iface-burst x" "--iface eth0 --mode bridge" "--iface eth0 --verbose 4"
     "--iface eth0 --bogus"
+    "--iface eth0 --known-ceiling 0/second" "--iface eth0 --known-ceiling-burst 0"
+    "--iface eth0 --known-timeout 0s" "--iface eth0 --known-timeout 31d" "--iface eth0 --known-timeout 5"
+    "--iface eth0 --known-timeout 1w" "--iface eth0 --known-timeout 1d2h" "--iface eth0 --known-size 0"
+    "--iface eth0 --known-size 65537" "--iface eth0 --learn-rate 1/week" "--iface eth0 --learn-burst 0"
+    "--iface eth0 --learn-rate 1/day --learn-burst 106752" "--iface eth0 --storm-timeout 2h"
+    "--iface eth0 --storm-timeout 0m" "--iface eth0 --iface-rate automatic" "--iface eth0 --peer-rate 0"
+    "--iface eth0 --peer-burst x" "--iface eth0 --no-broadcast" "--iface eth0 --peers 192.0.2.1,,192.0.2.2"
   )
   # Once with nothing installed, once over an existing installation.
   for round in empty installed; do
@@ -232,8 +255,8 @@ EOF
   grep -qx 'mode = router' "$CONF"
   grep -qx 'ports =' "$CONF"
   # Every key is documented by a comment line right above it.
-  [ "$(grep -cE '^[a-z_0-9]+ =( |$)' "$CONF")" -eq 14 ]
-  [ "$(grep -B1 -E '^[a-z_0-9]+ =( |$)' "$CONF" | grep -c '^# ')" -eq 14 ]
+  [ "$(grep -cE '^[a-z_0-9]+ =( |$)' "$CONF")" -eq 26 ]
+  [ "$(grep -B1 -E '^[a-z_0-9]+ =( |$)' "$CONF" | grep -c '^# ')" -eq 26 ]
 }
 
 @test "apply loads the rules from a hand-edited config; bad configs are refused with exit 78" {

@@ -89,7 +89,7 @@ json_field() { # JSON-TEXT PYTHON-EXPRESSION-ON-d
   run pmtud h status --json --config "$CONF"
   [ "$status" -eq 0 ]
   [ "$(json_field "$output" 'd["verdict"], d["group"], d["nflog"]["process"], sorted(d["counters"]), d["sets"]["src4"]["elements"], d["sets"]["src6"]["elements"]')" = \
-    "('ok', 33, 'pmtud-helper', ['bad4', 'bad6', 'ceiling_over', 'logged4', 'logged6', 'rx4', 'rx6', 'src_over4', 'src_over6'], 2, 0)" ]
+    "('ok', 33, 'pmtud-helper', ['bad4', 'bad6', 'ceiling_over4', 'ceiling_over6', 'from_peer4', 'from_peer6', 'known_logged4', 'known_logged6', 'known_over4', 'known_over6', 'learned4', 'learned6', 'logged4', 'logged6', 'new_logged4', 'new_logged6', 'not_local4', 'not_local6', 'rx4', 'rx6', 'src_over4', 'src_over6'], 2, 0)" ]
 }
 
 @test "without a config file, status takes the group from the loaded rules" {
