@@ -138,7 +138,9 @@ Metrics file (Prometheus text format, for node_exporter's textfile collector):
   pmtud_build_info{version}, pmtud_packets_received_total,
   pmtud_packets_forwarded_total{iface,family}, pmtud_packets_dropped_total{reason},
   pmtud_nflog_lost_total, pmtud_send_errors_total{iface}; read from the kernel:
-  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family}
+  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family},
+  pmtud_kernel_known_sources{family}, pmtud_kernel_storm{family},
+  pmtud_kernel_storm_since_timestamp_seconds{family}
 Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and whether the
   rules are loaded, WATCHDOG=1 every second when the unit sets WatchdogSec=.
 

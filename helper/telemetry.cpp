@@ -46,7 +46,27 @@ void Telemetry::read_kernel() {
                                     eligible, now_s);
             }
         }
+        // The known sets grow only by learning: the same policy, with learned4 + learned6.
+        const std::uint64_t learned = learned_sources(kernel_);
+        if (ok && known_policy_.due(learned, now_s)) {
+            ok = reader_.count_known(kernel_, error);
+            if (ok) {
+                known_policy_.walked(kernel_.known_v4.value_or(0) + kernel_.known_v6.value_or(0),
+                                     learned, now_s);
+            }
+        }
+        if (ok) ok = read_storms(error);
     }
+    note_kernel_read(ok, error);
+}
+
+bool Telemetry::read_storms(std::string& error) {
+    if (!reader_.read_storms(kernel_, error)) return false;
+    storm_clock_.observe(kernel_, io::realtime_s());
+    return true;
+}
+
+void Telemetry::note_kernel_read(bool ok, const std::string& error) {
     if (ok) {
         if (!kernel_error_.empty()) io::log_line("metrics: reading table inet pmtud again");
         kernel_error_.clear();
@@ -90,6 +110,11 @@ void Telemetry::tick(const Counters& counters) {
     if (++ticks_ >= settings_.interval_s) {
         ticks_ = 0;
         notifier_.status(render_service_status(counters, report(counters).state));
+    } else if (reader_open_ && kernel_.state == KernelStats::State::present) {
+        // Between reports, the storm flags alone (two elements at most): "since" is then exact to
+        // a second.
+        std::string error;
+        note_kernel_read(read_storms(error), error);
     }
 }
 

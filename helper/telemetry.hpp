@@ -39,6 +39,9 @@ private:
     // Reads the kernel, writes the file; the snapshot as written.
     KernelStats report(const Counters& counters);
     void read_kernel();
+    bool read_storms(std::string& error);
+    // Logs a failed kernel read once per distinct error, and the recovery once.
+    void note_kernel_read(bool ok, const std::string& error);
     void write_file(const Counters& counters, const KernelStats& kernel);
 
     TelemetrySettings settings_;
@@ -50,6 +53,8 @@ private:
     int file_error_ = 0;        // the last write errno, logged once per change
     std::uint32_t ticks_ = 0;
     SourceWalkPolicy walk_policy_;
+    SourceWalkPolicy known_policy_;
+    StormClock storm_clock_;
 };
 
 }  // namespace pmtud

@@ -119,6 +119,25 @@ std::string render_metrics(std::string_view version, const Counters& c, const Ke
         if (kernel.tracked_v4) w.sample(*kernel.tracked_v4, {{"family", "ipv4"}});
         if (kernel.tracked_v6) w.sample(*kernel.tracked_v6, {{"family", "ipv6"}});
     }
+    if (kernel.known_v4 || kernel.known_v6) {
+        w.family("pmtud_kernel_known_sources", "gauge",
+                 "Known sources (IPv6: prefixes) in the sets known4 and known6: those logged while "
+                 "their family had no storm, relayed through their own lane.");
+        if (kernel.known_v4) w.sample(*kernel.known_v4, {{"family", "ipv4"}});
+        if (kernel.known_v6) w.sample(*kernel.known_v6, {{"family", "ipv6"}});
+    }
+    if (kernel.storm_v4 || kernel.storm_v6) {
+        w.family("pmtud_kernel_storm", "gauge",
+                 "1 while the family's storm flag is set (a PTB went over its ceiling less than "
+                 "storm_timeout ago: no learning), else 0.");
+        if (kernel.storm_v4) w.sample(*kernel.storm_v4 ? 1 : 0, {{"family", "ipv4"}});
+        if (kernel.storm_v6) w.sample(*kernel.storm_v6 ? 1 : 0, {{"family", "ipv6"}});
+        w.family("pmtud_kernel_storm_since_timestamp_seconds", "gauge",
+                 "Unix time the helper first saw the family's storm flag set (read every second), "
+                 "0 while it is not set.");
+        if (kernel.storm_v4) w.sample(kernel.storm_since_v4, {{"family", "ipv4"}});
+        if (kernel.storm_v6) w.sample(kernel.storm_since_v6, {{"family", "ipv6"}});
+    }
     return w.take();
 }
 
@@ -160,12 +179,36 @@ void SourceWalkPolicy::walked(std::uint64_t tracked, std::uint64_t eligible,
     at_s_ = now_s;
 }
 
-std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept {
+namespace {
+std::uint64_t sum_counters(const KernelStats& kernel, std::string_view a,
+                           std::string_view b) noexcept {
     std::uint64_t n = 0;
     for (const auto& c : kernel.counters) {
-        if (c.name == "rx4" || c.name == "rx6") n += c.packets;
+        if (c.name == a || c.name == b) n += c.packets;
     }
     return n;
+}
+}  // namespace
+
+std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept {
+    return sum_counters(kernel, "rx4", "rx6");
+}
+
+std::uint64_t learned_sources(const KernelStats& kernel) noexcept {
+    return sum_counters(kernel, "learned4", "learned6");
+}
+
+void StormClock::observe(KernelStats& kernel, std::uint64_t now_unix_s) noexcept {
+    const auto follow = [now_unix_s](const std::optional<bool>& storm, std::uint64_t& since) {
+        if (!storm.value_or(false)) {
+            since = 0;
+        } else if (since == 0) {
+            since = now_unix_s;
+        }
+        return since;
+    };
+    kernel.storm_since_v4 = follow(kernel.storm_v4, since_v4_);
+    kernel.storm_since_v6 = follow(kernel.storm_v6, since_v6_);
 }
 
 }  // namespace pmtud

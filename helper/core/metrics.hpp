@@ -34,7 +34,25 @@ struct KernelStats {
     std::vector<NamedCounter> counters;       // in the kernel's order
     std::optional<std::uint64_t> tracked_v4;  // elements in set src4, when the set exists
     std::optional<std::uint64_t> tracked_v6;  // elements in set src6
+    std::optional<std::uint64_t> known_v4;    // elements in set known4 (the known-source lane)
+    std::optional<std::uint64_t> known_v6;    // elements in set known6
+    // The storm flags (set storm, keyed by meta l4proto), when the set exists; and since when
+    // (unix seconds) the helper has seen each one set, 0 while it is not.
+    std::optional<bool> storm_v4, storm_v6;
+    std::uint64_t storm_since_v4 = 0, storm_since_v6 = 0;
     bool operator==(const KernelStats&) const = default;
+};
+
+// Keeps each family's storm "since": the time of the first reading that saw the flag set, kept
+// while it stays set, 0 once it is not. The kernel keeps no such time: the flag is one element
+// whose timeout every over-ceiling PTB refreshes.
+class StormClock {
+public:
+    // Fills kernel.storm_since_v4/v6 from kernel.storm_v4/v6 read at now_unix_s.
+    void observe(KernelStats& kernel, std::uint64_t now_unix_s) noexcept;
+
+private:
+    std::uint64_t since_v4_ = 0, since_v6_ = 0;
 };
 
 // Combines the periodic snapshot with what the nftables notifications say right now
@@ -76,5 +94,8 @@ private:
 
 // rx4 + rx6: the PTBs the table took in (each can add at most one per-source element).
 std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept;
+// learned4 + learned6: each added at most one element to the known sets (the same walk policy,
+// with these as its "eligible", bounds what reading pmtud_kernel_known_sources costs).
+std::uint64_t learned_sources(const KernelStats& kernel) noexcept;
 
 }  // namespace pmtud

@@ -62,6 +62,51 @@ int on_table(const nlmsghdr*, void*) {
     return MNL_CB_OK;
 }
 
+// The storm set's elements: one byte of key each, the l4proto of the family in a storm.
+struct StormKeys {
+    bool v4 = false, v6 = false;
+};
+
+int on_storm_key_data(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_DATA_VALUE || mnl_attr_get_payload_len(attr) < 1) {
+        return MNL_CB_OK;
+    }
+    auto& keys = *static_cast<StormKeys*>(data);
+    const auto proto = *static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+    if (proto == IPPROTO_ICMP) keys.v4 = true;
+    if (proto == IPPROTO_ICMPV6) keys.v6 = true;
+    return MNL_CB_OK;
+}
+
+int on_storm_elem_attr(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_KEY) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_storm_key_data, data);
+}
+
+int on_storm_elem(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_LIST_ELEM) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_storm_elem_attr, data);
+}
+
+int on_storm_attr(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_storm_elem, data);
+}
+
+int on_storm(const nlmsghdr* h, void* data) {
+    return mnl_attr_parse(h, sizeof(nfgenmsg), on_storm_attr, data);
+}
+
+nlmsghdr* build_elements_dump(char* buf, const char* set_name, std::uint32_t seq) {
+    Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
+    if (set.p == nullptr) return nullptr;
+    nftnl_set_set_str(set.p, NFTNL_SET_TABLE, kTableName);
+    nftnl_set_set_str(set.p, NFTNL_SET_NAME, set_name);
+    nlmsghdr* h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
+    nftnl_set_elems_nlmsg_build_payload(h, set.p);
+    return h;
+}
+
 }  // namespace
 
 KernelStatsReader::KernelStatsReader() : buffer_(new char[kBufferSize]) {}
@@ -112,7 +157,7 @@ int KernelStatsReader::query(nlmsghdr* message, Callback cb, void* data) {
 }
 
 bool KernelStatsReader::read(KernelStats& out, std::string& error) {
-    const auto last_v4 = out.tracked_v4, last_v6 = out.tracked_v6;
+    const KernelStats last = out;
     out = KernelStats{};
     if (socket_ == nullptr && !open(error)) return false;
     char* buf = buffer_.get();
@@ -157,43 +202,78 @@ bool KernelStatsReader::read(KernelStats& out, std::string& error) {
         if (err != 0) return fail("reading the counters of table inet pmtud", err);
     }
 
-    out.tracked_v4 = last_v4;
-    out.tracked_v6 = last_v6;
+    out.tracked_v4 = last.tracked_v4;
+    out.tracked_v6 = last.tracked_v6;
+    out.known_v4 = last.known_v4;
+    out.known_v6 = last.known_v6;
+    out.storm_v4 = last.storm_v4;
+    out.storm_v6 = last.storm_v6;
+    out.storm_since_v4 = last.storm_since_v4;
+    out.storm_since_v6 = last.storm_since_v6;
     out.state = KernelStats::State::present;
     return true;
 }
 
-bool KernelStatsReader::count_sources(KernelStats& out, std::string& error) {
+bool KernelStatsReader::count_elements(std::initializer_list<SetCount> sets, const char* what,
+                                       KernelStats& out, std::string& error) {
     if (socket_ == nullptr && !open(error)) return false;
-    char* buf = buffer_.get();
     // Element counts; a set that does not exist is simply left out.
-    for (const auto& [name, count] :
-         {std::pair{"src4", &out.tracked_v4}, std::pair{"src6", &out.tracked_v6}}) {
-        Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
-        if (set.p == nullptr) {
+    for (const SetCount& set : sets) {
+        nlmsghdr* h = build_elements_dump(buffer_.get(), set.name, ++seq_);
+        if (h == nullptr) {
             error = errno_text("nftables request", ENOMEM);
             return false;
         }
-        nftnl_set_set_str(set.p, NFTNL_SET_TABLE, kTableName);
-        nftnl_set_set_str(set.p, NFTNL_SET_NAME, name);
-        nlmsghdr* h =
-            nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, ++seq_);
-        nftnl_set_elems_nlmsg_build_payload(h, set.p);
         std::uint64_t elements = 0;
         const int err = query(h, on_elements, &elements);
         if (err == ENOENT) {
-            count->reset();
+            set.count->reset();
             continue;
         }
         if (err != 0) {
             out = KernelStats{};
-            error = errno_text("reading the per-source sets of table inet pmtud", err);
+            error = errno_text(what, err);
             std::string ignored;
             reopen(ignored);
             return false;
         }
-        *count = elements;
+        *set.count = elements;
     }
+    return true;
+}
+
+bool KernelStatsReader::count_sources(KernelStats& out, std::string& error) {
+    return count_elements({{"src4", &out.tracked_v4}, {"src6", &out.tracked_v6}},
+                          "reading the per-source sets of table inet pmtud", out, error);
+}
+
+bool KernelStatsReader::count_known(KernelStats& out, std::string& error) {
+    return count_elements({{"known4", &out.known_v4}, {"known6", &out.known_v6}},
+                          "reading the known-source sets of table inet pmtud", out, error);
+}
+
+bool KernelStatsReader::read_storms(KernelStats& out, std::string& error) {
+    if (socket_ == nullptr && !open(error)) return false;
+    nlmsghdr* h = build_elements_dump(buffer_.get(), "storm", ++seq_);
+    if (h == nullptr) {
+        error = errno_text("nftables request", ENOMEM);
+        return false;
+    }
+    StormKeys keys;
+    const int err = query(h, on_storm, &keys);
+    if (err == ENOENT) {
+        out.storm_v4.reset();
+        out.storm_v6.reset();
+        return true;
+    }
+    if (err != 0) {
+        error = errno_text("reading the storm flags of table inet pmtud", err);
+        std::string ignored;
+        reopen(ignored);
+        return false;
+    }
+    out.storm_v4 = keys.v4;
+    out.storm_v6 = keys.v6;
     return true;
 }
 

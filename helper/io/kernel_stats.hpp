@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/metrics.hpp"
@@ -30,13 +32,26 @@ public:
 
     // The table and its named counters into out. state is present or missing on success; on
     // failure (EPERM without CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why.
-    // tracked_v4/v6 are left as the caller had them (count_sources refreshes them).
+    // The set readings (tracked, known, storm) are left as the caller had them: the calls below
+    // refresh them.
     bool read(KernelStats& out, std::string& error);
     // Walks the per-source sets src4/src6 into out.tracked_v4/v6 (a missing set: nullopt).
     // Costly when they are full: see SourceWalkPolicy.
     bool count_sources(KernelStats& out, std::string& error);
+    // Walks the known-source sets known4/known6 into out.known_v4/v6 (bounded by known_size).
+    bool count_known(KernelStats& out, std::string& error);
+    // Reads the storm set (two elements at most) into out.storm_v4/v6 (a missing set: nullopt).
+    bool read_storms(KernelStats& out, std::string& error);
 
 private:
+    struct SetCount {
+        const char* name;
+        std::optional<std::uint64_t>* count;
+    };
+    // Dumps each set and counts its elements; on failure out is reset and error says why.
+    bool count_elements(std::initializer_list<SetCount> sets, const char* what, KernelStats& out,
+                        std::string& error);
+
     using Callback = int (*)(const nlmsghdr*, void*);
     // Sends message and runs cb on every reply until the dump ends or the ACK arrives: 0 or an
     // errno (the kernel's, e.g. ENOENT, or the socket's).

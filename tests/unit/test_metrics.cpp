@@ -121,6 +121,57 @@ TEST(Metrics, MissingSetsAndCountersAreLeftOut) {
     EXPECT_NE(text.find("pmtud_kernel_tracked_sources{family=\"ipv6\"} 2\n"), std::string::npos);
 }
 
+TEST(Metrics, KnownSourcesAndStormFlagsPerFamily) {
+    KernelStats k;
+    k.state = KernelStats::State::present;
+    k.known_v4 = 12;
+    k.known_v6 = 0;
+    k.storm_v4 = false;
+    k.storm_v6 = true;
+    k.storm_since_v6 = 1'796'000'000;
+    const std::string text = render_metrics("1", Counters{}, k);
+    for (const char* line : {"pmtud_kernel_known_sources{family=\"ipv4\"} 12\n",
+                             "pmtud_kernel_known_sources{family=\"ipv6\"} 0\n",
+                             "pmtud_kernel_storm{family=\"ipv4\"} 0\n",
+                             "pmtud_kernel_storm{family=\"ipv6\"} 1\n",
+                             "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv4\"} 0\n",
+                             "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv6\"} 1796000000\n",
+                             "# TYPE pmtud_kernel_known_sources gauge\n",
+                             "# TYPE pmtud_kernel_storm gauge\n",
+                             "# TYPE pmtud_kernel_storm_since_timestamp_seconds gauge\n"}) {
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    }
+    // Rules without the storm set or the known sets (an older table): those families are absent.
+    KernelStats old;
+    old.state = KernelStats::State::present;
+    const std::string bare = render_metrics("1", Counters{}, old);
+    EXPECT_EQ(bare.find("pmtud_kernel_known_sources"), std::string::npos);
+    EXPECT_EQ(bare.find("pmtud_kernel_storm"), std::string::npos);
+}
+
+TEST(StormClock, SinceIsTheFirstReadingThatSawTheFlagAndResetsWhenItClears) {
+    StormClock clock;
+    KernelStats k;
+    k.storm_v4 = false;
+    k.storm_v6 = true;
+    clock.observe(k, 1000);
+    EXPECT_EQ(k.storm_since_v4, 0u);
+    EXPECT_EQ(k.storm_since_v6, 1000u);
+    k.storm_v4 = true;
+    clock.observe(k, 1001);
+    EXPECT_EQ(k.storm_since_v4, 1001u);
+    EXPECT_EQ(k.storm_since_v6, 1000u);  // still set: still since its first reading
+    k.storm_v6 = false;
+    clock.observe(k, 1002);
+    EXPECT_EQ(k.storm_since_v6, 0u);
+    k.storm_v6 = true;
+    clock.observe(k, 1010);
+    EXPECT_EQ(k.storm_since_v6, 1010u);  // a new storm
+    k.storm_v4.reset();                  // the set is gone (rules reloaded without it)
+    clock.observe(k, 1011);
+    EXPECT_EQ(k.storm_since_v4, 0u);
+}
+
 TEST(Metrics, NoInterfaceMeansHelpAndTypeButNoSamples) {
     const std::string text = render_metrics("1", Counters{}, KernelStats{});
     EXPECT_NE(text.find("# TYPE pmtud_packets_forwarded_total counter\n# HELP "),
@@ -200,7 +251,13 @@ std::optional<std::vector<std::string>> label_names(std::string_view s) {
 }
 
 TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
-    const std::string text = render_metrics("1.2.3", sample_counters(), sample_kernel());
+    KernelStats kernel = sample_kernel();
+    kernel.known_v4 = 3;
+    kernel.known_v6 = 1;
+    kernel.storm_v4 = true;
+    kernel.storm_v6 = false;
+    kernel.storm_since_v4 = 1'796'000'000;
+    const std::string text = render_metrics("1.2.3", sample_counters(), kernel);
     ASSERT_FALSE(text.empty());
     ASSERT_EQ(text.back(), '\n');
     const std::set<std::string> allowed_labels = {"version", "iface", "family", "reason",
@@ -247,7 +304,7 @@ TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
                 << "duplicate series: " << line;
         }
     }
-    EXPECT_EQ(seen_families.size(), 9u);
+    EXPECT_EQ(seen_families.size(), 12u);
 }
 
 TEST(Metrics, WatchedRulesStateOverridesOrCompletesTheSnapshot) {
@@ -311,6 +368,13 @@ TEST(SourceWalkPolicy, EligibleCountsRx4AndRx6Only) {
     k.counters = {{"rx4", 7}, {"bad4", 100}, {"rx6", 5}, {"logged4", 3}};
     EXPECT_EQ(eligible_ptbs(k), 12u);
     EXPECT_EQ(eligible_ptbs(KernelStats{}), 0u);
+}
+
+TEST(SourceWalkPolicy, LearnedCountsLearned4AndLearned6Only) {
+    KernelStats k;
+    k.counters = {{"learned4", 4}, {"known_logged4", 100}, {"learned6", 2}, {"rx6", 5}};
+    EXPECT_EQ(learned_sources(k), 6u);
+    EXPECT_EQ(learned_sources(KernelStats{}), 0u);
 }
 
 }  // namespace
