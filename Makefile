@@ -67,7 +67,7 @@ FUZZ_FLAGS := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitiz
               -Ihelper -Itests/unit
 FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog
 
-test: all $(UNIT_TESTS) san-unit fuzz-build  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, end to end)
+test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, end to end)
 	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \
 	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all
 

@@ -72,7 +72,8 @@ check_relay() {
   # Limits well above what one download provokes: here every PTB that reaches A must be relayed. The
   # limits themselves are tested in tests/integration.
   colo_pmtud_start --src-rate 1000/second --src-burst 1000 --ceiling 1000/second \
-    --ceiling-burst 1000 --iface-rate 1000 --iface-burst 1000
+    --ceiling-burst 1000 --known-ceiling 1000/second --known-ceiling-burst 1000 --iface-rate 1000 \
+    --iface-burst 1000
   colo_capture_start
   run colo_fetch "$fam" "$DONE_MS"
   colo_capture_stop

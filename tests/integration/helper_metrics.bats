@@ -12,7 +12,8 @@ setup_file() {
   CONF_DIR=$(mktemp -d "$NS_REG/conf.XXXX")
   # Generous limits, and a long element timeout so tracked sources are still there when read.
   nsx h "$SETUP" install --iface h0 --config "$CONF_DIR/pmtud.conf" --src-rate 1000/second \
-    --src-burst 100000 --ceiling 100000/second --ceiling-burst 100000 >/dev/null
+    --src-burst 100000 --ceiling 100000/second --ceiling-burst 100000 --known-ceiling 100000/second \
+    --known-ceiling-burst 100000 >/dev/null
   export NS_TAG NS_REG CONF_DIR
 }
 
@@ -69,13 +70,20 @@ cap_line() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
   [ "$(metric 'pmtud_send_errors_total{iface="h0"}')" = 0 ]
   [ "$(metric 'pmtud_rules_present')" = 1 ]
   # The kernel side, against nft's own listing.
-  for c in rx4 rx6 bad4 bad6 src_over4 src_over6 ceiling_over logged4 logged6; do
+  for c in rx4 rx6 bad4 bad6 src_over4 src_over6 known_over4 known_over6 ceiling_over4 ceiling_over6 \
+    learned4 learned6 known_logged4 known_logged6 new_logged4 new_logged6 logged4 logged6 from_peer4 \
+    from_peer6 not_local4 not_local6; do
     [ "$(metric "pmtud_kernel_packets_total{outcome=\"$c\"}")" = "$(kcounter "$c")" ]
   done
   [ "$(metric 'pmtud_kernel_packets_total{outcome="logged4"}')" = 4 ]
   [ "$(metric 'pmtud_kernel_packets_total{outcome="logged6"}')" = 1 ]
   [ "$(metric 'pmtud_kernel_tracked_sources{family="ipv4"}')" = 1 ]
   [ "$(metric 'pmtud_kernel_tracked_sources{family="ipv6"}')" = 1 ]
+  # One router per family, seen in peace: each learned, in the known sets; no storm.
+  [ "$(metric 'pmtud_kernel_known_sources{family="ipv4"}')" = 1 ]
+  [ "$(metric 'pmtud_kernel_known_sources{family="ipv6"}')" = 1 ]
+  [ "$(metric 'pmtud_kernel_storm{family="ipv4"}')" = 0 ]
+  [ "$(metric 'pmtud_kernel_storm_since_timestamp_seconds{family="ipv6"}')" = 0 ]
   # Only the final file is ever seen: no temp file is left behind.
   [ "$(find "$METRICS_DIR" -mindepth 1 | wc -l)" -eq 1 ]
   [ "$(stat -c %a "$PROM")" = 644 ]

@@ -10,7 +10,8 @@ setup_file() {
   # Generous kernel limits: these tests are about the helper, not the per-source meters.
   CONF_DIR=$(mktemp -d "$NS_REG/conf.XXXX")
   nsx h "$SETUP" install --iface h0 --config "$CONF_DIR/pmtud.conf" --src-rate 100000/second \
-    --src-burst 100000 --ceiling 100000/second --ceiling-burst 100000 >/dev/null
+    --src-burst 100000 --ceiling 100000/second --ceiling-burst 100000 --known-ceiling 100000/second \
+    --known-ceiling-burst 100000 >/dev/null
   export NS_TAG NS_REG CONF_DIR
 }
 

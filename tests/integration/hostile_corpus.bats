@@ -149,7 +149,8 @@ teardown() {
 
 install_rules() {
   nsx h "$SETUP" install --iface h0 --config "$CONF" --ports 443,8000-8999 --src-burst 100000 \
-    --ceiling 1000000/second --ceiling-burst 100000 --iface-rate 1000000 --iface-burst 1000000 >/dev/null 2>&1
+    --ceiling 1000000/second --ceiling-burst 100000 --known-ceiling 1000000/second --known-ceiling-burst 100000 \
+    --iface-rate 1000000 --iface-burst 1000000 >/dev/null 2>&1
 }
 
 # One line per row: index|family|outer source|frame destination|with rules|alone|what|L3 hex.
