@@ -27,6 +27,7 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   run bash -c "cd '$T/root' && find . -type f -printf '%m %p\n' | sort"
   [ "$output" = "$(printf '%s\n' \
     '644 ./usr/lib/systemd/system/pmtud-helper.service' \
+    '644 ./usr/lib/systemd/system/pmtud-peers.service' \
     '644 ./usr/lib/systemd/system/pmtud-rules.service' \
     '644 ./usr/share/man/man8/pmtud-helper.8' \
     '644 ./usr/share/man/man8/pmtud-setup.8' \
@@ -55,7 +56,7 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   mk install PREFIX="$T/usr"
   grep -qx "ExecStart=$T/usr/sbin/pmtud-setup apply" "$T/usr/lib/systemd/system/pmtud-rules.service"
   run systemd-analyze verify --man=no "$T/usr/lib/systemd/system/pmtud-rules.service" \
-    "$T/usr/lib/systemd/system/pmtud-helper.service"
+    "$T/usr/lib/systemd/system/pmtud-helper.service" "$T/usr/lib/systemd/system/pmtud-peers.service"
   echo "$output"
   [ "$status" -eq 0 ]
   [ -z "$output" ]
