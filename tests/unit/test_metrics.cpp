@@ -130,15 +130,14 @@ TEST(Metrics, KnownSourcesAndStormFlagsPerFamily) {
     k.storm_v6 = true;
     k.storm_since_v6 = 1'796'000'000;
     const std::string text = render_metrics("1", Counters{}, k);
-    for (const char* line : {"pmtud_kernel_known_sources{family=\"ipv4\"} 12\n",
-                             "pmtud_kernel_known_sources{family=\"ipv6\"} 0\n",
-                             "pmtud_kernel_storm{family=\"ipv4\"} 0\n",
-                             "pmtud_kernel_storm{family=\"ipv6\"} 1\n",
-                             "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv4\"} 0\n",
-                             "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv6\"} 1796000000\n",
-                             "# TYPE pmtud_kernel_known_sources gauge\n",
-                             "# TYPE pmtud_kernel_storm gauge\n",
-                             "# TYPE pmtud_kernel_storm_since_timestamp_seconds gauge\n"}) {
+    for (const char* line :
+         {"pmtud_kernel_known_sources{family=\"ipv4\"} 12\n",
+          "pmtud_kernel_known_sources{family=\"ipv6\"} 0\n",
+          "pmtud_kernel_storm{family=\"ipv4\"} 0\n", "pmtud_kernel_storm{family=\"ipv6\"} 1\n",
+          "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv4\"} 0\n",
+          "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv6\"} 1796000000\n",
+          "# TYPE pmtud_kernel_known_sources gauge\n", "# TYPE pmtud_kernel_storm gauge\n",
+          "# TYPE pmtud_kernel_storm_since_timestamp_seconds gauge\n"}) {
         EXPECT_NE(text.find(line), std::string::npos) << line;
     }
     // Rules without the storm set or the known sets (an older table): those families are absent.
