@@ -114,7 +114,8 @@ colo_capture_stop() {
 #   other_X            PTBs X sent to anything but a peer's address (a broadcast, the VIP, itself)
 #   self_X             PTBs seen on X's lo (a copy X sent to itself)
 #   delivered_X_Y      X's copies the leaf delivered to Y
-#   delay_us_min delay_us_max  PTB in at a server's port -> its copy out of that port, same capture
+#   delay_us_first delay_us_min delay_us_max  PTB in at a server's port -> its copy out of that port,
+#                      same capture: the first PTB's first copy, and the range over every copy
 colo_copy_report() { # [4|6]
   local args=() s
   [[ -n ${1-} ]] && args+=(--family "$1")
