@@ -113,7 +113,7 @@ check_relay() {
   # Limits well above what one download provokes: here every PTB that reaches A must be relayed. The
   # limits themselves are tested in tests/integration.
   colo_pmtud_start --src-rate 1000/second --src-burst 1000 --ceiling 1000/second --ceiling-burst 1000 \
-    --peer-rate 1000 --peer-burst 1000
+    --known-ceiling 1000/second --known-ceiling-burst 1000 --peer-rate 1000 --peer-burst 1000
   fw_a=$(colo_fw_drops a) fw_b=$(colo_fw_drops b) fw_c=$(colo_fw_drops c) in_b=$(icmp_in b "$fam")
   colo_capture_start
   run colo_fetch "$fam" "$DONE_MS"

@@ -98,7 +98,7 @@ def main():
         by_key = {}
         for p in delivered:
             by_key.setdefault(p.key, []).append(p)
-        other = badsrc = foreign = 0
+        badsrc = foreign = 0
         for t in servers:
             if t is s:
                 continue
