@@ -240,7 +240,11 @@ colo_pmtud_start_on() { # SRV [ARGS...]
   shift
   i=$(_colo_index "$n")
   conf="$NS_REG/pmtud-$n.conf" log="$NS_REG/helper-$n.log"
-  nsx "$n" "$COLO_SETUP" install --iface eth0 --config "$conf" "$@" >/dev/null
+  # Explicit returns: callers run this in `||` lists, where set -e does not stop a function.
+  nsx "$n" "$COLO_SETUP" install --iface eth0 --config "$conf" "$@" >/dev/null || {
+    echo "colo: pmtud-setup install failed on $n" >&2
+    return 1
+  }
   : >"$log"
   rm -f "$(colo_metrics "$n")"
   bg "$n" COLO_BG_PID "$COLO_HELPER" --config "$conf" -v --metrics-file "$(colo_metrics "$n")" \
