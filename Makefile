@@ -46,13 +46,13 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo install uninstall clean format lint
+.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo demo-l3 install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
 help:  ## list the targets
 	@echo "pmtud make targets:"
-	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
+	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
 	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) UNITDIR=$(UNITDIR) MANDIR=$(MANDIR) SANITIZE=(e.g. address,undefined) CXX=$(CXX)"
 
 deps:  ## install missing Debian packages (apt-get); fast when nothing is missing
@@ -100,8 +100,12 @@ bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, t
 bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
 	@BUILD=$(BUILD) bench/pipeline/run
 
-demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
+demo: all  ## the namespace colos: a PMTU black hole, then pmtud fixing it (a shared segment, then an L3 fabric)
 	@BUILD=$(BUILD) tests/e2e/demo
+	@BUILD=$(BUILD) tests/e2e/demo-l3
+
+demo-l3: all  ## the second chapter alone: an L3 fabric, PTBs relayed by unicast copies to the peers
+	@BUILD=$(BUILD) tests/e2e/demo-l3
 
 # The units in systemd/ name /usr/sbin (PREFIX=/usr, as packaged); install writes this PREFIX's.
 UNITS := $(notdir $(wildcard systemd/*.service))
@@ -153,7 +157,7 @@ format:  ## apply clang-format to the C++ sources
 
 lint:  ## shellcheck the scripts, check formatting
 	shellcheck -x scripts/pmtud-setup scripts/install-deps tests/run-all tests/fuzz/run .ci/run \
-	  tests/e2e/demo tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash
+	  tests/e2e/demo tests/e2e/demo-l3 tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash
 	clang-format --dry-run --Werror $(FORMATTED)
 
 $(CORE_LIB): $(CORE_OBJS)
