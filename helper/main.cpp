@@ -20,6 +20,7 @@
 #include "io/privileges.hpp"
 #include "io/ruleset_watch.hpp"
 #include "options.hpp"
+#include "peers_load.hpp"
 #include "relay.hpp"
 #include "telemetry.hpp"
 
@@ -33,8 +34,9 @@ RelaySettings relay_settings(const Config& config, bool dry_run) {
     RelaySettings s;
     s.policy.ports = config.ports;
     s.policy.strict = config.strict;
-    s.iface_rate = config.iface_rate;
-    s.iface_burst = config.iface_burst;
+    const BucketSize iface = iface_bucket(config);
+    s.iface_rate = iface.rate_pps;
+    s.iface_burst = iface.burst;
     s.use_src = config.use_src;
     s.dry_run = dry_run;
     // A dry run exists to show decisions, so it always logs them.
@@ -45,10 +47,9 @@ RelaySettings relay_settings(const Config& config, bool dry_run) {
 std::string describe_settings(const Config& config, const RelaySettings& s) {
     std::string ports = s.policy.ports.empty() ? "all" : s.policy.ports.to_string();
     return "group " + std::to_string(config.group) + ", ports " + ports + ", iface_rate " +
-           std::to_string(s.iface_rate) + "/s burst " + std::to_string(s.iface_burst) +
-           ", strict " + (s.policy.strict ? "yes" : "no") + ", use_src " +
-           (s.use_src ? "yes" : "no") + ", dry_run " + (s.dry_run ? "yes" : "no") + ", verbose " +
-           std::to_string(s.verbose);
+           describe_bucket(iface_bucket(config)) + ", strict " + (s.policy.strict ? "yes" : "no") +
+           ", use_src " + (s.use_src ? "yes" : "no") + ", dry_run " + (s.dry_run ? "yes" : "no") +
+           ", verbose " + std::to_string(s.verbose);
 }
 
 std::string describe_ifaces(const io::BroadcastSink& sink) {
@@ -78,6 +79,19 @@ TelemetrySettings telemetry_settings(const CommandLine& cl) {
     t.kernel_stats = cl.kernel_stats;
     t.version = kVersion;
     return t;
+}
+
+// --list-peers: every peer (own addresses included), IPv4 first, each family sorted.
+int list_peers(const CommandLine& cl) {
+    Config config;
+    AddressList peers;
+    std::string error;
+    if (!load_config(cl, config, error) || !read_peers(config, cl.config_path, peers, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitConfig;
+    }
+    std::fputs(render_peer_lines(peers).c_str(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitOsError;
 }
 
 // SIGHUP: the file again, the command line on top, applied only when it is all valid.
@@ -112,6 +126,7 @@ int run(int argc, char** argv) {
         std::printf("pmtud-helper %s\n", kVersion);
         return kExitOk;
     }
+    if (cl.action == CommandLine::Action::list_peers) return list_peers(cl);
 
     // Blocked from the start: a SIGTERM during start-up waits for the loop, which stops cleanly.
     io::SignalSource signals;

@@ -1,18 +1,19 @@
 #include "options.hpp"
 
-#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "io/text_file.hpp"
+
 namespace pmtud {
 namespace {
 
 constexpr std::uint32_t kMaxRate = 1000000;
+constexpr std::size_t kMaxConfigBytes = 1U << 20;  // a few lines; anything over 1 MiB is refused
 
 enum Long : int {
     kConfig = 1000,
@@ -31,6 +32,7 @@ enum Long : int {
     kMetricsInterval,
     kNoKernelStats,
     kUser,
+    kListPeers,
 };
 
 const option kOptions[] = {
@@ -53,32 +55,9 @@ const option kOptions[] = {
     {"metrics-interval", required_argument, nullptr, kMetricsInterval},
     {"no-kernel-stats", no_argument, nullptr, kNoKernelStats},
     {"user", required_argument, nullptr, kUser},
+    {"list-peers", no_argument, nullptr, kListPeers},
     {nullptr, 0, nullptr, 0},
 };
-
-// 0 or an errno. The file is small (a few lines); anything over 1 MiB is refused.
-int read_file(const std::string& path, std::string& out) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    char chunk[4096];
-    int err = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            err = errno;
-            break;
-        }
-        if (n == 0) break;
-        out.append(chunk, static_cast<std::size_t>(n));
-        if (out.size() > (1U << 20)) {
-            err = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    return err;
-}
 
 bool value_error(const char* option, const std::string& why, std::string& error) {
     error = std::string("--") + option + ": " + why;
@@ -101,8 +80,10 @@ Options:
                       --config file is an error.
   -i, --iface IF      interface to re-broadcast on (repeatable; replaces the file's ifaces)
   --nflog GROUP       NFLOG group to bind, 0..65535 (default 33)
-  --iface-rate N      re-broadcasts per second per interface (default 10)
-  --iface-burst N     per-interface bucket depth (default 10)
+  --iface-rate N      broadcasts per second per interface and family (default: the
+                      file's iface_rate, auto = ceiling_rate + known_ceiling_rate)
+  --iface-burst N     that bucket's depth (default: iface_burst, auto = ceiling_burst +
+                      known_ceiling_burst)
   --ports LIST        inner source ports to re-broadcast, e.g. 80,443,8000-8999 (default all)
   --strict            accept only MTUs v4 576..1499, v6 1280..1499
   --use-src           send with the original frame's source MAC instead of our own
@@ -118,6 +99,9 @@ Options:
                       once the sockets are open; needs root
   -v, --verbose       one line per forwarded PTB; -vv also dropped ones with the reason;
                       -vvv also the packet in hex
+  --list-peers        print the peers list of the config file (peers and peers_file, own
+                      addresses included, IPv4 first, each family sorted), one address a
+                      line, and exit 0; or one error line and exit 78
   -h, --help          this text
   --version           the version
   --src-rate and --src-burst are refused: per-source limits live in the kernel rules
@@ -229,6 +213,9 @@ bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& er
             case kVersion:
                 out.action = CommandLine::Action::version;
                 return true;
+            case kListPeers:
+                out.action = CommandLine::Action::list_peers;
+                break;
             case kMetricsFile:
                 out.metrics_file = optarg;
                 if (out.metrics_file == "none") out.metrics_file.clear();
@@ -277,7 +264,7 @@ bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& er
 bool load_config(const CommandLine& cl, Config& out, std::string& error) {
     out = Config{};
     std::string text;
-    if (const int err = read_file(cl.config_path, text); err != 0) {
+    if (const int err = io::read_text_file(cl.config_path, text, kMaxConfigBytes); err != 0) {
         if (err == ENOENT && !cl.config_given && !cl.ifaces.empty()) {
             // No file: pmtud-setup was not run here; the command line says enough.
         } else {
@@ -304,7 +291,7 @@ bool load_config(const CommandLine& cl, Config& out, std::string& error) {
     if (cl.strict) out.strict = true;
     if (cl.use_src) out.use_src = true;
     if (cl.verbose != 0) out.verbose = cl.verbose;
-    if (out.ifaces.empty()) {
+    if (out.ifaces.empty() && cl.action == CommandLine::Action::run) {
         error = cl.config_path + ": no interface (set ifaces, or give --iface)";
         return false;
     }
