@@ -34,9 +34,8 @@ RelaySettings relay_settings(const Config& config, bool dry_run) {
     RelaySettings s;
     s.policy.ports = config.ports;
     s.policy.strict = config.strict;
-    const BucketSize iface = iface_bucket(config);
-    s.iface_rate = iface.rate_pps;
-    s.iface_burst = iface.burst;
+    s.iface = iface_bucket(config);
+    s.peer = peer_bucket(config);
     s.use_src = config.use_src;
     s.dry_run = dry_run;
     // A dry run exists to show decisions, so it always logs them.
@@ -47,7 +46,7 @@ RelaySettings relay_settings(const Config& config, bool dry_run) {
 std::string describe_settings(const Config& config, const RelaySettings& s) {
     std::string ports = s.policy.ports.empty() ? "all" : s.policy.ports.to_string();
     return "group " + std::to_string(config.group) + ", ports " + ports + ", iface_rate " +
-           describe_bucket(iface_bucket(config)) + ", strict " + (s.policy.strict ? "yes" : "no") +
+           describe_bucket(s.iface) + ", strict " + (s.policy.strict ? "yes" : "no") +
            ", use_src " + (s.use_src ? "yes" : "no") + ", dry_run " + (s.dry_run ? "yes" : "no") +
            ", verbose " + std::to_string(s.verbose);
 }

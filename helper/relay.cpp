@@ -41,15 +41,15 @@ void format_source(const NflogPacket& packet, const Ptb* ptb, char (&out)[INET6_
 Relay::Relay(io::BroadcastSink& sink, const RelaySettings& settings)
     : sink_(sink), settings_(settings), line_(new char[kLineSize]) {
     for (const io::SinkIface& iface : sink_.ifaces()) {
-        buckets_.emplace_back(settings.iface_rate, settings.iface_burst);
+        buckets_.emplace_back(settings.iface.rate_pps, settings.iface.burst);
         counters_.ifaces.push_back(IfaceCounters{iface.name, 0, 0, 0});
     }
 }
 
 void Relay::reconfigure(const RelaySettings& settings) {
     settings_ = settings;
-    for (TokenBucket& bucket : buckets_) {
-        bucket.reconfigure(settings.iface_rate, settings.iface_burst);
+    for (FamilyBuckets& buckets : buckets_) {
+        buckets.reconfigure(settings.iface.rate_pps, settings.iface.burst);
     }
 }
 
@@ -132,8 +132,10 @@ void Relay::handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexc
         drop(Reason::frame_too_long, &ptb, iface);
         return;
     }
-    if (const auto reason = decide(settings_.policy, ptb, buckets_[index], now_ns)) {
-        drop(*reason, &ptb, iface);
+    const RelayPlan plan =
+        plan_relay(settings_.policy, no_peers_, ptb, &buckets_[index], nullptr, now_ns);
+    if (plan.dropped) {
+        drop(*plan.dropped, &ptb, iface);
         return;
     }
     if (settings_.verbose >= 1) {

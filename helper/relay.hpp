@@ -8,18 +8,18 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "core/config.hpp"
 #include "core/counters.hpp"
 #include "core/nflog_msg.hpp"
 #include "core/policy.hpp"
-#include "core/token_bucket.hpp"
 #include "io/broadcast_sink.hpp"
 
 namespace pmtud {
 
 struct RelaySettings {
     PolicySettings policy;
-    std::uint32_t iface_rate = 10;
-    std::uint32_t iface_burst = 10;
+    BucketSize iface;  // per interface and family
+    BucketSize peer;   // per family
     bool use_src = false;
     bool dry_run = false;
     std::uint32_t verbose = 0;  // 1 forwarded, 2 also dropped, 3 also hex
@@ -54,7 +54,8 @@ private:
 
     io::BroadcastSink& sink_;
     RelaySettings settings_;
-    std::vector<TokenBucket> buckets_;  // parallel to sink_.ifaces()
+    std::vector<FamilyBuckets> buckets_;  // parallel to sink_.ifaces()
+    AddressList no_peers_;
     Counters counters_;
     SeqTracker seq_;
     std::uint64_t last_refresh_ns_ = 0;
