@@ -68,11 +68,14 @@ bool value_error(const char* option, const std::string& why, std::string& error)
 
 std::string usage_text() {
     return R"(Usage: pmtud-helper [options]
+       pmtud-helper --list-peers [--config PATH]
 
 Re-sends ICMP "fragmentation needed" / ICMPv6 "packet too big" messages that the nftables
 table inet pmtud logs to an NFLOG group, verbatim, in an Ethernet broadcast frame on the
-interface each one arrived on, so the server that owns the flow learns the path MTU.
-Settings come from the config file pmtud-setup writes; options given here override it.
+interface each one arrived on, so the server that owns the flow learns the path MTU. With
+peers (config keys peers, peers_file), each one is also copied by unicast to every peer
+server: its ICMP message unchanged, from this server's own address (broadcast = no: only
+that). Settings come from the config file pmtud-setup writes; options given here override it.
 
 Options:
   --config PATH       config file (default /etc/pmtud/pmtud.conf). A missing default file
@@ -108,12 +111,15 @@ Options:
                       (pmtud-setup install --src-rate R --src-burst B).
 
 Per-packet line (stderr):
-  <outer src> <forwarded|dropped> reason=<r> mtu=<m> sport=<p> iface=<if> [hex=<L3 bytes>]
+  <outer src> <forwarded|dropped> reason=<r> mtu=<m> sport=<p> iface=<if>
+  [broadcast=0|1 copies=N] [hex=<L3 bytes>]
   reason is ok (dry_run in a dry run) when forwarded, else why it was dropped (bad_checksum,
-  port_not_allowed, iface_rate_limited, ...); a field that could not be read is "-".
+  port_not_allowed, iface_rate_limited, from_peer, ...); a field that could not be read is "-";
+  with peers, broadcast and copies say what went out.
 Summary line (stderr), on SIGUSR1 and at exit:
   summary: received=N forwarded=N (IF v4=N v6=N) dropped=N (REASON=N ...) nflog_lost=N
-  send_errors=N rules=present|missing|unknown rules_removed=N
+  send_errors=N [peers=v4:N,v6:N copies=N peer_send_errors=N]
+  rules=present|missing|unknown rules_removed=N
   rules: whether table inet pmtud is loaded (followed through nftables notifications);
   rules_removed: how often it was removed (e.g. nft flush ruleset) while the helper ran. A
   removal is logged as a warning, and so is a missing table at start.
@@ -121,7 +127,10 @@ Summary line (stderr), on SIGUSR1 and at exit:
 Metrics file (Prometheus text format, for node_exporter's textfile collector):
   pmtud_build_info{version}, pmtud_packets_received_total,
   pmtud_packets_forwarded_total{iface,family}, pmtud_packets_dropped_total{reason},
-  pmtud_nflog_lost_total, pmtud_send_errors_total{iface}; read from the kernel:
+  pmtud_nflog_lost_total, pmtud_send_errors_total{iface}, pmtud_peers{family},
+  pmtud_peer_copies_total{family}, pmtud_peer_send_errors_total{family},
+  pmtud_peers_file_last_load_timestamp_seconds, pmtud_peers_file_last_error_timestamp_seconds,
+  pmtud_peers_file_error{error} (only while the last load failed); read from the kernel:
   pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family}
 Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and whether the
   rules are loaded, WATCHDOG=1 every second when the unit sets WatchdogSec=.
@@ -129,9 +138,11 @@ Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and
 Signals:
   SIGINT, SIGTERM  stop; print one summary line of counters; exit 0
   SIGUSR1          print the summary line now
-  SIGHUP           re-read the config file (ports, rates, strict, use_src, verbose); an
-                   invalid file is logged and the running configuration kept; the group and
-                   interfaces need a restart
+  SIGHUP           re-read the config file (ports, rates, strict, use_src, verbose) and
+                   the peers; an invalid file is logged and the running configuration
+                   kept; the group, interfaces and broadcast need a restart
+The peers file is also re-read when it changes (its directory is watched: a rename over
+it, a ConfigMap ..data swap); an invalid one is a warning and the list in use stays.
 
 Exit status:
   0   stopped by SIGINT/SIGTERM, or --help/--version
@@ -140,9 +151,10 @@ Exit status:
       already bound by another process (see /proc/net/netfilter/nfnetlink_log), or NFLOG
       is not available
   71  an unexpected system error
-  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET) are needed, or the
-      --user switch failed
-  78  config: the file is missing, unreadable or invalid (the message names the line)
+  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET, raw sockets for
+      the peers) are needed, or the --user switch failed
+  78  config: the file or the peers list is missing, unreadable or invalid (the message
+      names the file and line), or broadcast = no without any peer
 )";
 }
 
