@@ -131,7 +131,9 @@ Metrics file (Prometheus text format, for node_exporter's textfile collector):
   pmtud_peer_copies_total{family}, pmtud_peer_send_errors_total{family},
   pmtud_peers_file_last_load_timestamp_seconds, pmtud_peers_file_last_error_timestamp_seconds,
   pmtud_peers_file_error{error} (only while the last load failed); read from the kernel:
-  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family}
+  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family},
+  pmtud_kernel_known_sources{family}, pmtud_kernel_storm{family},
+  pmtud_kernel_storm_since_timestamp_seconds{family}
 Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and whether the
   rules are loaded, WATCHDOG=1 every second when the unit sets WatchdogSec=.
 

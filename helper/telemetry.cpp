@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <ctime>
 
 #include "io/clock.hpp"
 #include "io/log.hpp"
@@ -42,12 +43,16 @@ void Telemetry::read_kernel() {
         if (walk_policy_.due(eligible, now_s)) {
             ok = reader_.count_sources(kernel_, error);
             if (ok) {
-                walk_policy_.walked(kernel_.tracked_v4.value_or(0) + kernel_.tracked_v6.value_or(0),
+                // The known-source sets are walked too: their size counts as much.
+                walk_policy_.walked(kernel_.tracked_v4.value_or(0) +
+                                        kernel_.tracked_v6.value_or(0) +
+                                        kernel_.known_v4.value_or(0) + kernel_.known_v6.value_or(0),
                                     eligible, now_s);
             }
         }
     }
     if (ok) {
+        storm_clock_.observe(kernel_, static_cast<std::uint64_t>(std::time(nullptr)));
         if (!kernel_error_.empty()) io::log_line("metrics: reading table inet pmtud again");
         kernel_error_.clear();
         return;

@@ -50,6 +50,7 @@ private:
     int file_error_ = 0;        // the last write errno, logged once per change
     std::uint32_t ticks_ = 0;
     SourceWalkPolicy walk_policy_;
+    StormClock storm_clock_;
 };
 
 }  // namespace pmtud

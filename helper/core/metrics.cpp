@@ -143,6 +143,25 @@ std::string render_metrics(std::string_view version, const Counters& c, const Ke
         if (kernel.tracked_v4) w.sample(*kernel.tracked_v4, {{"family", "ipv4"}});
         if (kernel.tracked_v6) w.sample(*kernel.tracked_v6, {{"family", "ipv6"}});
     }
+    if (kernel.known_v4 || kernel.known_v6) {
+        w.family("pmtud_kernel_known_sources", "gauge",
+                 "Known sources (IPv6: prefixes) in sets known4 and known6: routers learned in "
+                 "peace, relayed in their own lane during a flood.");
+        if (kernel.known_v4) w.sample(*kernel.known_v4, {{"family", "ipv4"}});
+        if (kernel.known_v6) w.sample(*kernel.known_v6, {{"family", "ipv6"}});
+    }
+    if (kernel.storm_v4 || kernel.storm_v6) {
+        w.family("pmtud_kernel_storm", "gauge",
+                 "1 while the family's storm flag is set (its ceiling overflowed within "
+                 "storm_timeout): no new source is learned.");
+        if (kernel.storm_v4) w.sample(*kernel.storm_v4 ? 1 : 0, {{"family", "ipv4"}});
+        if (kernel.storm_v6) w.sample(*kernel.storm_v6 ? 1 : 0, {{"family", "ipv6"}});
+        w.family("pmtud_kernel_storm_since_timestamp_seconds", "gauge",
+                 "Unix time since which the helper has seen the family's storm flag set, to "
+                 "within one metrics interval (0 while it is not set).");
+        if (kernel.storm_v4) w.sample(kernel.storm_since_v4_s, {{"family", "ipv4"}});
+        if (kernel.storm_v6) w.sample(kernel.storm_since_v6_s, {{"family", "ipv6"}});
+    }
     return w.take();
 }
 
@@ -183,6 +202,19 @@ void SourceWalkPolicy::walked(std::uint64_t tracked, std::uint64_t eligible,
     tracked_ = tracked;
     eligible_ = eligible;
     at_s_ = now_s;
+}
+
+void StormClock::observe(KernelStats& kernel, std::uint64_t now_s) noexcept {
+    const auto follow = [now_s](const std::optional<bool>& storm, std::uint64_t& since) {
+        if (!storm.value_or(false)) {
+            since = 0;
+        } else if (since == 0) {
+            since = now_s;
+        }
+        return since;
+    };
+    kernel.storm_since_v4_s = follow(kernel.storm_v4, since_v4_s_);
+    kernel.storm_since_v6_s = follow(kernel.storm_v6, since_v6_s_);
 }
 
 std::uint64_t eligible_ptbs(const KernelStats& kernel) noexcept {

@@ -34,6 +34,15 @@ struct KernelStats {
     std::vector<NamedCounter> counters;       // in the kernel's order
     std::optional<std::uint64_t> tracked_v4;  // elements in set src4, when the set exists
     std::optional<std::uint64_t> tracked_v6;  // elements in set src6
+    std::optional<std::uint64_t> known_v4;    // elements in set known4 (known sources)
+    std::optional<std::uint64_t> known_v6;    // elements in set known6
+    // The storm flags (set storm, keyed by meta l4proto), when the set exists.
+    std::optional<bool> storm_v4;
+    std::optional<bool> storm_v6;
+    // Unix time since which the helper has seen each flag set (0 while it is not); see
+    // StormClock.
+    std::uint64_t storm_since_v4_s = 0;
+    std::uint64_t storm_since_v6_s = 0;
     bool operator==(const KernelStats&) const = default;
 };
 
@@ -72,6 +81,17 @@ public:
 private:
     bool walked_ = false;
     std::uint64_t tracked_ = 0, eligible_ = 0, at_s_ = 0;
+};
+
+// When each family's storm flag was first seen set, across the periodic reads: a flag that
+// stays set keeps its time, one that clears goes back to 0.
+class StormClock {
+public:
+    // Fills kernel.storm_since_*_s from kernel.storm_*; now_s is unix time.
+    void observe(KernelStats& kernel, std::uint64_t now_s) noexcept;
+
+private:
+    std::uint64_t since_v4_s_ = 0, since_v6_s_ = 0;
 };
 
 // rx4 + rx6: the PTBs the table took in (each can add at most one per-source element).

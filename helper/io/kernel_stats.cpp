@@ -58,6 +58,42 @@ int on_elements(const nlmsghdr* h, void* data) {
     return mnl_attr_parse(h, sizeof(nfgenmsg), on_elements_attr, data);
 }
 
+// The storm set's keys: meta l4proto, one byte (1 icmp, 58 ipv6-icmp).
+struct StormKeys {
+    bool v4 = false;
+    bool v6 = false;
+};
+
+int on_key_data(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_DATA_VALUE || mnl_attr_get_payload_len(attr) < 1) {
+        return MNL_CB_OK;
+    }
+    auto& keys = *static_cast<StormKeys*>(data);
+    const auto proto = *static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+    if (proto == IPPROTO_ICMP) keys.v4 = true;
+    if (proto == IPPROTO_ICMPV6) keys.v6 = true;
+    return MNL_CB_OK;
+}
+
+int on_elem_field(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_KEY) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_key_data, data);
+}
+
+int on_storm_element(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_LIST_ELEM) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_elem_field, data);
+}
+
+int on_storm_attr(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS) return MNL_CB_OK;
+    return mnl_attr_parse_nested(attr, on_storm_element, data);
+}
+
+int on_storm(const nlmsghdr* h, void* data) {
+    return mnl_attr_parse(h, sizeof(nfgenmsg), on_storm_attr, data);
+}
+
 int on_table(const nlmsghdr*, void*) {
     return MNL_CB_OK;
 }
@@ -111,8 +147,19 @@ int KernelStatsReader::query(nlmsghdr* message, Callback cb, void* data) {
     }
 }
 
+int KernelStatsReader::dump_elements(const char* set_name, Callback cb, void* data) {
+    Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
+    if (set.p == nullptr) return ENOMEM;
+    nftnl_set_set_str(set.p, NFTNL_SET_TABLE, kTableName);
+    nftnl_set_set_str(set.p, NFTNL_SET_NAME, set_name);
+    nlmsghdr* h =
+        nftnl_nlmsg_build_hdr(buffer_.get(), NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, ++seq_);
+    nftnl_set_elems_nlmsg_build_payload(h, set.p);
+    return query(h, cb, data);
+}
+
 bool KernelStatsReader::read(KernelStats& out, std::string& error) {
-    const auto last_v4 = out.tracked_v4, last_v6 = out.tracked_v6;
+    const KernelStats last = out;
     out = KernelStats{};
     if (socket_ == nullptr && !open(error)) return false;
     char* buf = buffer_.get();
@@ -157,37 +204,41 @@ bool KernelStatsReader::read(KernelStats& out, std::string& error) {
         if (err != 0) return fail("reading the counters of table inet pmtud", err);
     }
 
-    out.tracked_v4 = last_v4;
-    out.tracked_v6 = last_v6;
+    // The storm flags: a set of at most two elements, read every time.
+    {
+        StormKeys keys;
+        const int err = dump_elements("storm", on_storm, &keys);
+        if (err == 0) {
+            out.storm_v4 = keys.v4;
+            out.storm_v6 = keys.v6;
+        } else if (err != ENOENT) {
+            return fail("reading the storm set of table inet pmtud", err);
+        }
+    }
+
+    out.tracked_v4 = last.tracked_v4;
+    out.tracked_v6 = last.tracked_v6;
+    out.known_v4 = last.known_v4;
+    out.known_v6 = last.known_v6;
     out.state = KernelStats::State::present;
     return true;
 }
 
 bool KernelStatsReader::count_sources(KernelStats& out, std::string& error) {
     if (socket_ == nullptr && !open(error)) return false;
-    char* buf = buffer_.get();
     // Element counts; a set that does not exist is simply left out.
     for (const auto& [name, count] :
-         {std::pair{"src4", &out.tracked_v4}, std::pair{"src6", &out.tracked_v6}}) {
-        Owned<nftnl_set, nftnl_set_free> set{nftnl_set_alloc()};
-        if (set.p == nullptr) {
-            error = errno_text("nftables request", ENOMEM);
-            return false;
-        }
-        nftnl_set_set_str(set.p, NFTNL_SET_TABLE, kTableName);
-        nftnl_set_set_str(set.p, NFTNL_SET_NAME, name);
-        nlmsghdr* h =
-            nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, ++seq_);
-        nftnl_set_elems_nlmsg_build_payload(h, set.p);
+         {std::pair{"src4", &out.tracked_v4}, std::pair{"src6", &out.tracked_v6},
+          std::pair{"known4", &out.known_v4}, std::pair{"known6", &out.known_v6}}) {
         std::uint64_t elements = 0;
-        const int err = query(h, on_elements, &elements);
+        const int err = dump_elements(name, on_elements, &elements);
         if (err == ENOENT) {
             count->reset();
             continue;
         }
         if (err != 0) {
             out = KernelStats{};
-            error = errno_text("reading the per-source sets of table inet pmtud", err);
+            error = errno_text("reading the source sets of table inet pmtud", err);
             std::string ignored;
             reopen(ignored);
             return false;

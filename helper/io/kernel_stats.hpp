@@ -1,5 +1,6 @@
 // Reads table inet pmtud through nf_tables netlink (libnftnl + libmnl): whether the table is
-// loaded, its named counters, and how many elements the per-source sets src4/src6 hold. Runs on
+// loaded, its named counters, its storm flags, and how many elements the per-source sets
+// src4/src6 and the known-source sets known4/known6 hold. Runs on
 // the helper's timer, never on the per-packet path. nfnetlink checks CAP_NET_ADMIN on every
 // request, reads included, so the helper keeps that one capability while this is in use.
 #pragma once
@@ -32,8 +33,9 @@ public:
     // failure (EPERM without CAP_NET_ADMIN, a timeout, ...) it is unknown and error says why.
     // tracked_v4/v6 are left as the caller had them (count_sources refreshes them).
     bool read(KernelStats& out, std::string& error);
-    // Walks the per-source sets src4/src6 into out.tracked_v4/v6 (a missing set: nullopt).
-    // Costly when they are full: see SourceWalkPolicy.
+    // Walks the per-source sets src4/src6 into out.tracked_v4/v6, and the known-source sets
+    // known4/known6 into out.known_v4/v6 (a missing set: nullopt). Costly when they are full:
+    // see SourceWalkPolicy.
     bool count_sources(KernelStats& out, std::string& error);
 
 private:
@@ -42,6 +44,8 @@ private:
     // errno (the kernel's, e.g. ENOENT, or the socket's).
     int query(nlmsghdr* message, Callback cb, void* data);
     bool reopen(std::string& error);
+    // Dumps the elements of set set_name of the table through cb: 0 or an errno (ENOENT: none).
+    int dump_elements(const char* set_name, Callback cb, void* data);
 
     static constexpr std::size_t kBufferSize = 64 * 1024;  // > the kernel's dump skb (32 KiB)
     mnl_socket* socket_ = nullptr;

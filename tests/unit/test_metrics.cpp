@@ -170,6 +170,54 @@ TEST(Metrics, PeersAndTheirLoadState) {
               "received=0 forwarded=0 dropped=0 nflog_lost=0 send_errors=0 copies=40");
 }
 
+TEST(Metrics, KnownSourcesAndStormFlags) {
+    KernelStats k;
+    k.state = KernelStats::State::present;
+    k.known_v4 = 12;
+    k.storm_v4 = false;
+    k.storm_v6 = true;
+    k.storm_since_v6_s = 1700000000;
+    const std::string text = render_metrics("1", Counters{}, k);
+    for (const char* line : {
+             "\npmtud_kernel_known_sources{family=\"ipv4\"} 12\n# HELP ",
+             "\npmtud_kernel_storm{family=\"ipv4\"} 0\npmtud_kernel_storm{family=\"ipv6\"} 1\n",
+             "\npmtud_kernel_storm_since_timestamp_seconds{family=\"ipv4\"} 0\n"
+             "pmtud_kernel_storm_since_timestamp_seconds{family=\"ipv6\"} 1700000000\n",
+         }) {
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    }
+    // Sets the table does not have (rules of an older pmtud-setup): no family at all.
+    k.known_v4.reset();
+    k.storm_v4.reset();
+    k.storm_v6.reset();
+    const std::string older = render_metrics("1", Counters{}, k);
+    EXPECT_EQ(older.find("pmtud_kernel_known_sources"), std::string::npos);
+    EXPECT_EQ(older.find("pmtud_kernel_storm"), std::string::npos);
+}
+
+TEST(StormClock, SinceTheFirstReadThatSawTheFlag) {
+    StormClock clock;
+    KernelStats k;
+    k.storm_v4 = false;
+    k.storm_v6 = true;
+    clock.observe(k, 100);
+    EXPECT_EQ(k.storm_since_v4_s, 0u);
+    EXPECT_EQ(k.storm_since_v6_s, 100u);
+    k.storm_v4 = true;
+    clock.observe(k, 105);  // still set: the time stays
+    EXPECT_EQ(k.storm_since_v4_s, 105u);
+    EXPECT_EQ(k.storm_since_v6_s, 100u);
+    k.storm_v6 = false;
+    clock.observe(k, 110);
+    EXPECT_EQ(k.storm_since_v6_s, 0u);
+    k.storm_v6 = true;
+    clock.observe(k, 115);  // a new storm
+    EXPECT_EQ(k.storm_since_v6_s, 115u);
+    k.storm_v6.reset();  // the set is gone (table reloaded without it)
+    clock.observe(k, 120);
+    EXPECT_EQ(k.storm_since_v6_s, 0u);
+}
+
 TEST(Metrics, NoInterfaceMeansHelpAndTypeButNoSamples) {
     const std::string text = render_metrics("1", Counters{}, KernelStats{});
     EXPECT_NE(text.find("# TYPE pmtud_packets_forwarded_total counter\n# HELP "),
