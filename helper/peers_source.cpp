@@ -53,7 +53,8 @@ void PeersSource::on_settled() {
 }
 
 void PeersSource::tick() {
-    if (!watch_.complete() && watch_.follow(file_path_)) {
+    // A directory that went away with events pending is followed again by their re-read.
+    if (!watch_.complete() && !watch_.settling() && watch_.follow(file_path_)) {
         // The directory is back (or exists at last): its file may have changed meanwhile.
         std::string error;
         if (!load("the peers file's directory is back", error)) note_error(error);

@@ -94,6 +94,7 @@ void DirWatch::arm() noexcept {
     itimerspec spec{};
     spec.it_value.tv_nsec = static_cast<long>(kSettleMs * 1'000'000);
     ::timerfd_settime(timer_fd_, 0, &spec, nullptr);
+    settling_ = true;
 }
 
 void DirWatch::drain() noexcept {
@@ -122,7 +123,9 @@ bool DirWatch::settled() noexcept {
     for (;;) {
         const ssize_t n = ::read(timer_fd_, &count, sizeof count);
         if (n < 0 && errno == EINTR) continue;
-        return n == static_cast<ssize_t>(sizeof count) && count > 0;
+        const bool fired = n == static_cast<ssize_t>(sizeof count) && count > 0;
+        if (fired) settling_ = false;
+        return fired;
     }
 }
 

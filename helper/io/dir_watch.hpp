@@ -38,6 +38,8 @@ public:
     void drain() noexcept;
     // settle_fd() readable: true when the settle time has passed since the last event.
     bool settled() noexcept;
+    // Events came and their re-read is still to come.
+    bool settling() const noexcept { return settling_; }
 
 private:
     void arm() noexcept;
@@ -46,6 +48,7 @@ private:
     int timer_fd_ = -1;
     std::vector<std::pair<int, std::string>> watches_;  // watch descriptor, directory
     bool complete_ = true;
+    bool settling_ = false;
     std::string last_error_;  // logged once per change
 };
 
