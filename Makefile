@@ -61,11 +61,11 @@ deps:  ## install missing Debian packages (apt-get); fast when nothing is missin
 SAN_BUILD := build-address-undefined
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 300
-FUZZ_TEST_SECONDS ?= 20
+FUZZ_TEST_SECONDS ?= 15
 FUZZ_CXX := clang++
 FUZZ_FLAGS := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -Ihelper -Itests/unit
-FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog
+FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog $(FUZZ_BUILD)/fuzz_peers
 
 test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, end to end)
 	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \

@@ -1,4 +1,5 @@
-// Per-packet cost of the helper's pure path: parse (checksum verified) + policy + frame.
+// Per-packet cost of the helper's pure path: parse (checksum verified) + policy + frame, and
+// the relay plan with a full peers list.
 // The heap is watched: "allocs" is the number of allocations per packet (must be 0).
 #include <benchmark/benchmark.h>
 
@@ -103,6 +104,35 @@ void BM_Reject_RateLimited_V4_576(benchmark::State& st) {
     run(st, v4_576(), web_ports(), 1, 1);
 }
 
+// The relay's whole decision with a full peers list (4096 IPv6 peers): parse, the from_peer
+// lookups (two binary searches), policy, both buckets.
+void BM_PlanRelay_V6_1280_Peers4096(benchmark::State& st) {
+    AddressList peers;
+    for (std::uint32_t i = 0; i < kMaxPeers; ++i) {
+        Ipv6Addr a{0x20, 0x01, 0x0d, 0xb8, 0, 0x5};
+        a[14] = static_cast<std::uint8_t>(i >> 8);
+        a[15] = static_cast<std::uint8_t>(i);
+        peers.v6.push_back(a);
+    }
+    peers.normalize();
+    const std::vector<std::uint8_t> pkt = v6_1280();
+    const PolicySettings settings = web_ports();
+    FamilyBuckets broadcast(1'000'000'000, 1'000'000), copies(1'000'000'000, 1'000'000);
+    std::uint64_t now = 1'000'000'000;
+    std::size_t relayed = 0;
+    testing::CountAllocations allocs;
+    for (auto _ : st) {
+        benchmark::DoNotOptimize(pkt.data());
+        const auto ptb = parse_ptb({Bytes(pkt), {}, 0});
+        if (ptb) relayed += plan_relay(settings, peers, *ptb, &broadcast, &copies, now).copies;
+        now += 1000;
+    }
+    st.counters["allocs"] =
+        benchmark::Counter(double(allocs.count()), benchmark::Counter::kAvgIterations);
+    st.counters["relayed"] =
+        benchmark::Counter(double(relayed), benchmark::Counter::kAvgIterations);
+}
+
 // The checksum alone over a v6 PTB's ICMPv6 message, with and without the AVX2 loop.
 void BM_Checksum_1240(benchmark::State& st) {
     const std::vector<std::uint8_t> v(1240, 0xa5);
@@ -122,6 +152,7 @@ BENCHMARK(BM_Reject_BadChecksum_V6);
 BENCHMARK(BM_Reject_NotPtb_V4);
 BENCHMARK(BM_Reject_Port_V4_576);
 BENCHMARK(BM_Reject_RateLimited_V4_576);
+BENCHMARK(BM_PlanRelay_V6_1280_Peers4096);
 
 }  // namespace
 }  // namespace pmtud

@@ -19,8 +19,12 @@
 #include "io/nflog_source.hpp"
 #include "io/privileges.hpp"
 #include "io/ruleset_watch.hpp"
+#include "io/unicast_sink.hpp"
 #include "options.hpp"
+#include "peers_load.hpp"
+#include "peers_source.hpp"
 #include "relay.hpp"
+#include "settings.hpp"
 #include "telemetry.hpp"
 
 namespace pmtud {
@@ -28,41 +32,6 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 constexpr std::uint64_t kRefreshPeriodMs = 1000;
-
-RelaySettings relay_settings(const Config& config, bool dry_run) {
-    RelaySettings s;
-    s.policy.ports = config.ports;
-    s.policy.strict = config.strict;
-    s.iface_rate = config.iface_rate;
-    s.iface_burst = config.iface_burst;
-    s.use_src = config.use_src;
-    s.dry_run = dry_run;
-    // A dry run exists to show decisions, so it always logs them.
-    s.verbose = dry_run && config.verbose == 0 ? 1 : config.verbose;
-    return s;
-}
-
-std::string describe_settings(const Config& config, const RelaySettings& s) {
-    std::string ports = s.policy.ports.empty() ? "all" : s.policy.ports.to_string();
-    return "group " + std::to_string(config.group) + ", ports " + ports + ", iface_rate " +
-           std::to_string(s.iface_rate) + "/s burst " + std::to_string(s.iface_burst) +
-           ", strict " + (s.policy.strict ? "yes" : "no") + ", use_src " +
-           (s.use_src ? "yes" : "no") + ", dry_run " + (s.dry_run ? "yes" : "no") + ", verbose " +
-           std::to_string(s.verbose);
-}
-
-std::string describe_ifaces(const io::BroadcastSink& sink) {
-    std::string text;
-    for (const io::SinkIface& iface : sink.ifaces()) {
-        char mac[18];
-        std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", iface.mac[0], iface.mac[1],
-                      iface.mac[2], iface.mac[3], iface.mac[4], iface.mac[5]);
-        if (!text.empty()) text += ", ";
-        text += iface.name + " (ifindex " + std::to_string(iface.ifindex) + ", mac " + mac +
-                ", mtu " + std::to_string(iface.mtu) + ")";
-    }
-    return text;
-}
 
 void log_summary(const Relay& relay) {
     const std::string summary = render_summary(relay.counters());
@@ -80,21 +49,42 @@ TelemetrySettings telemetry_settings(const CommandLine& cl) {
     return t;
 }
 
+// --list-peers: every peer (own addresses included), IPv4 first, each family sorted.
+int list_peers(const CommandLine& cl) {
+    Config config;
+    AddressList peers;
+    std::string error;
+    if (!load_config(cl, config, error) || !read_peers(config, cl.config_path, peers, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitConfig;
+    }
+    std::fputs(render_peer_lines(peers).c_str(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitOsError;
+}
+
 // SIGHUP: the file again, the command line on top, applied only when it is all valid.
-void reload(const CommandLine& cl, const Config& running, Relay& relay) {
+void reload(const CommandLine& cl, const Config& running, Relay& relay, PeersSource* peers) {
     Config fresh;
     std::string error;
     if (!load_config(cl, fresh, error)) {
         io::log_line("reload failed, keeping the running configuration: %s", error.c_str());
         return;
     }
-    if (fresh.group != running.group || fresh.ifaces != running.ifaces) {
-        io::log_line("reload: a new group or interface list needs a restart; keeping group %u",
-                     static_cast<unsigned>(running.group));
+    if (fresh.group != running.group || fresh.ifaces != running.ifaces ||
+        fresh.broadcast != running.broadcast) {
+        io::log_line(
+            "reload: a new group, interface list or broadcast setting needs a restart; keeping "
+            "group %u",
+            static_cast<unsigned>(running.group));
+    }
+    if (peers != nullptr) {
+        peers->reconfigure(fresh, cl.config_path);
+    } else if (unicast_configured(fresh)) {
+        io::log_line("reload: peers need a restart (their raw sockets are opened at start)");
     }
     relay.reconfigure(relay_settings(fresh, cl.dry_run));
     io::log_line("reloaded %s: %s", cl.config_path.c_str(),
-                 describe_settings(running, relay.settings()).c_str());
+                 describe_settings(fresh, relay.settings()).c_str());
 }
 
 int run(int argc, char** argv) {
@@ -112,6 +102,7 @@ int run(int argc, char** argv) {
         std::printf("pmtud-helper %s\n", kVersion);
         return kExitOk;
     }
+    if (cl.action == CommandLine::Action::list_peers) return list_peers(cl);
 
     // Blocked from the start: a SIGTERM during start-up waits for the loop, which stops cleanly.
     io::SignalSource signals;
@@ -144,8 +135,17 @@ int run(int argc, char** argv) {
         user = id;
     }
 
+    // A bad peers file is a config error too: say so before touching any socket.
+    if (unicast_configured(config)) {
+        AddressList peers;
+        if (!read_peers(config, cl.config_path, peers, error)) {
+            io::log_line("%s", error.c_str());
+            return kExitConfig;
+        }
+    }
+
     io::BroadcastSink sink;
-    switch (sink.open(config.ifaces, error)) {
+    switch (sink.open(config.ifaces, config.broadcast, error)) {
         case io::BroadcastSink::OpenStatus::ok:
             break;
         case io::BroadcastSink::OpenStatus::missing:
@@ -158,6 +158,20 @@ int run(int argc, char** argv) {
         case io::BroadcastSink::OpenStatus::failed:
             io::log_line("%s", error.c_str());
             return kExitOsError;
+    }
+
+    std::optional<io::UnicastSink> unicast;
+    if (unicast_configured(config)) {
+        switch (unicast.emplace().open(error)) {
+            case io::UnicastSink::OpenStatus::ok:
+                break;
+            case io::UnicastSink::OpenStatus::no_permission:
+                io::log_line("%s", error.c_str());
+                return kExitNoPermission;
+            case io::UnicastSink::OpenStatus::failed:
+                io::log_line("%s", error.c_str());
+                return kExitOsError;
+        }
     }
 
     io::NflogSource nflog;
@@ -186,8 +200,15 @@ int run(int argc, char** argv) {
         if (user) return kExitNoPermission;
     }
 
-    Relay relay(sink, relay_settings(config, cl.dry_run));
+    Relay relay(sink, unicast ? &*unicast : nullptr, relay_settings(config, cl.dry_run));
     relay.note_rules(rules.state(), rules.removals());
+    std::optional<PeersSource> peers;
+    if (unicast) {
+        if (!peers.emplace(*unicast, relay).start(config, cl.config_path, error)) {
+            io::log_line("%s", error.c_str());
+            return kExitConfig;
+        }
+    }
 
     io::EventLoop loop;
     io::IntervalTimer timer;
@@ -222,7 +243,7 @@ int run(int argc, char** argv) {
                                      } else if (signo == SIGUSR1) {
                                          log_summary(relay);
                                      } else if (signo == SIGHUP) {
-                                         reload(cl, config, relay);
+                                         reload(cl, config, relay, peers ? &*peers : nullptr);
                                      }
                                  }
                              },
@@ -232,6 +253,7 @@ int run(int argc, char** argv) {
                              [&] {
                                  if (timer.expirations() == 0) return;
                                  sink.refresh();
+                                 if (peers) peers->tick();
                                  telemetry.tick(relay.counters());
                              },
                              error);
@@ -244,6 +266,13 @@ int run(int argc, char** argv) {
         relay.note_rules(rules.state(), rules.removals());
     };
     if (rules.fd() >= 0 && !loop.watch(rules.fd(), on_rules_change, error)) {
+        io::log_line("%s", error.c_str());
+        return kExitOsError;
+    }
+    if (peers && (!loop.watch(
+                      peers->watch_fd(), [&] { peers->on_watch_event(); }, error) ||
+                  !loop.watch(
+                      peers->settle_fd(), [&] { peers->on_settled(); }, error))) {
         io::log_line("%s", error.c_str());
         return kExitOsError;
     }

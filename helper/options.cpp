@@ -1,18 +1,19 @@
 #include "options.hpp"
 
-#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "io/text_file.hpp"
+
 namespace pmtud {
 namespace {
 
 constexpr std::uint32_t kMaxRate = 1000000;
+constexpr std::size_t kMaxConfigBytes = 1U << 20;  // a few lines; anything over 1 MiB is refused
 
 enum Long : int {
     kConfig = 1000,
@@ -31,6 +32,7 @@ enum Long : int {
     kMetricsInterval,
     kNoKernelStats,
     kUser,
+    kListPeers,
 };
 
 const option kOptions[] = {
@@ -53,32 +55,9 @@ const option kOptions[] = {
     {"metrics-interval", required_argument, nullptr, kMetricsInterval},
     {"no-kernel-stats", no_argument, nullptr, kNoKernelStats},
     {"user", required_argument, nullptr, kUser},
+    {"list-peers", no_argument, nullptr, kListPeers},
     {nullptr, 0, nullptr, 0},
 };
-
-// 0 or an errno. The file is small (a few lines); anything over 1 MiB is refused.
-int read_file(const std::string& path, std::string& out) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    char chunk[4096];
-    int err = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            err = errno;
-            break;
-        }
-        if (n == 0) break;
-        out.append(chunk, static_cast<std::size_t>(n));
-        if (out.size() > (1U << 20)) {
-            err = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    return err;
-}
 
 bool value_error(const char* option, const std::string& why, std::string& error) {
     error = std::string("--") + option + ": " + why;
@@ -86,83 +65,6 @@ bool value_error(const char* option, const std::string& why, std::string& error)
 }
 
 }  // namespace
-
-std::string usage_text() {
-    return R"(Usage: pmtud-helper [options]
-
-Re-sends ICMP "fragmentation needed" / ICMPv6 "packet too big" messages that the nftables
-table inet pmtud logs to an NFLOG group, verbatim, in an Ethernet broadcast frame on the
-interface each one arrived on, so the server that owns the flow learns the path MTU.
-Settings come from the config file pmtud-setup writes; options given here override it.
-
-Options:
-  --config PATH       config file (default /etc/pmtud/pmtud.conf). A missing default file
-                      is fine when --iface is given (built-in defaults apply); a missing
-                      --config file is an error.
-  -i, --iface IF      interface to re-broadcast on (repeatable; replaces the file's ifaces)
-  --nflog GROUP       NFLOG group to bind, 0..65535 (default 33)
-  --iface-rate N      re-broadcasts per second per interface (default 10)
-  --iface-burst N     per-interface bucket depth (default 10)
-  --ports LIST        inner source ports to re-broadcast, e.g. 80,443,8000-8999 (default all)
-  --strict            accept only MTUs v4 576..1499, v6 1280..1499
-  --use-src           send with the original frame's source MAC instead of our own
-  --dry-run           decide and log (as with -v), send nothing
-  --cpu N             pin the helper to CPU N
-  --metrics-file PATH Prometheus text file, rewritten atomically every interval (default
-                      /var/lib/prometheus/node-exporter/pmtud.prom, node_exporter's textfile
-                      directory; '' or none: no file)
-  --metrics-interval S  seconds between metrics writes, 1..3600 (default 5)
-  --no-kernel-stats   do not read table inet pmtud's counters and sets, and so keep no
-                      capability at all (by default CAP_NET_ADMIN is kept for those reads)
-  --user NAME         switch to user NAME (its primary group, no supplementary groups)
-                      once the sockets are open; needs root
-  -v, --verbose       one line per forwarded PTB; -vv also dropped ones with the reason;
-                      -vvv also the packet in hex
-  -h, --help          this text
-  --version           the version
-  --src-rate and --src-burst are refused: per-source limits live in the kernel rules
-                      (pmtud-setup install --src-rate R --src-burst B).
-
-Per-packet line (stderr):
-  <outer src> <forwarded|dropped> reason=<r> mtu=<m> sport=<p> iface=<if> [hex=<L3 bytes>]
-  reason is ok (dry_run in a dry run) when forwarded, else why it was dropped (bad_checksum,
-  port_not_allowed, iface_rate_limited, ...); a field that could not be read is "-".
-Summary line (stderr), on SIGUSR1 and at exit:
-  summary: received=N forwarded=N (IF v4=N v6=N) dropped=N (REASON=N ...) nflog_lost=N
-  send_errors=N rules=present|missing|unknown rules_removed=N
-  rules: whether table inet pmtud is loaded (followed through nftables notifications);
-  rules_removed: how often it was removed (e.g. nft flush ruleset) while the helper ran. A
-  removal is logged as a warning, and so is a missing table at start.
-
-Metrics file (Prometheus text format, for node_exporter's textfile collector):
-  pmtud_build_info{version}, pmtud_packets_received_total,
-  pmtud_packets_forwarded_total{iface,family}, pmtud_packets_dropped_total{reason},
-  pmtud_nflog_lost_total, pmtud_send_errors_total{iface}; read from the kernel:
-  pmtud_rules_present, pmtud_kernel_packets_total{outcome}, pmtud_kernel_tracked_sources{family},
-  pmtud_kernel_known_sources{family}, pmtud_kernel_storm{family},
-  pmtud_kernel_storm_since_timestamp_seconds{family}
-Under systemd (Type=notify): READY=1 once running, STATUS= with the counters and whether the
-  rules are loaded, WATCHDOG=1 every second when the unit sets WatchdogSec=.
-
-Signals:
-  SIGINT, SIGTERM  stop; print one summary line of counters; exit 0
-  SIGUSR1          print the summary line now
-  SIGHUP           re-read the config file (ports, rates, strict, use_src, verbose); an
-                   invalid file is logged and the running configuration kept; the group and
-                   interfaces need a restart
-
-Exit status:
-  0   stopped by SIGINT/SIGTERM, or --help/--version
-  64  usage: unknown option, bad value, unknown --user, --src-rate
-  69  unavailable: an interface does not exist or is not Ethernet, the NFLOG group is
-      already bound by another process (see /proc/net/netfilter/nfnetlink_log), or NFLOG
-      is not available
-  71  an unexpected system error
-  77  no permission: CAP_NET_ADMIN (NFLOG) and CAP_NET_RAW (AF_PACKET) are needed, or the
-      --user switch failed
-  78  config: the file is missing, unreadable or invalid (the message names the line)
-)";
-}
 
 bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& error) {
     opterr = 0;  // errors are reported here, as one line
@@ -231,6 +133,9 @@ bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& er
             case kVersion:
                 out.action = CommandLine::Action::version;
                 return true;
+            case kListPeers:
+                out.action = CommandLine::Action::list_peers;
+                break;
             case kMetricsFile:
                 out.metrics_file = optarg;
                 if (out.metrics_file == "none") out.metrics_file.clear();
@@ -279,7 +184,7 @@ bool parse_command_line(int argc, char** argv, CommandLine& out, std::string& er
 bool load_config(const CommandLine& cl, Config& out, std::string& error) {
     out = Config{};
     std::string text;
-    if (const int err = read_file(cl.config_path, text); err != 0) {
+    if (const int err = io::read_text_file(cl.config_path, text, kMaxConfigBytes); err != 0) {
         if (err == ENOENT && !cl.config_given && !cl.ifaces.empty()) {
             // No file: pmtud-setup was not run here; the command line says enough.
         } else {
@@ -306,7 +211,7 @@ bool load_config(const CommandLine& cl, Config& out, std::string& error) {
     if (cl.strict) out.strict = true;
     if (cl.use_src) out.use_src = true;
     if (cl.verbose != 0) out.verbose = cl.verbose;
-    if (out.ifaces.empty()) {
+    if (out.ifaces.empty() && cl.action == CommandLine::Action::run) {
         error = cl.config_path + ": no interface (set ifaces, or give --iface)";
         return false;
     }

@@ -27,7 +27,7 @@ inline constexpr int kExitNoPermission = 77;
 inline constexpr int kExitConfig = 78;  // config file missing or invalid
 
 struct CommandLine {
-    enum class Action : std::uint8_t { run, help, version };
+    enum class Action : std::uint8_t { run, help, version, list_peers };
     Action action = Action::run;
     std::string config_path = kDefaultConfigPath;
     bool config_given = false;

@@ -38,19 +38,34 @@ void format_source(const NflogPacket& packet, const Ptb* ptb, char (&out)[INET6_
 
 }  // namespace
 
-Relay::Relay(io::BroadcastSink& sink, const RelaySettings& settings)
-    : sink_(sink), settings_(settings), line_(new char[kLineSize]) {
+Relay::Relay(io::BroadcastSink& sink, io::UnicastSink* unicast, const RelaySettings& settings)
+    : sink_(sink),
+      unicast_(unicast),
+      settings_(settings),
+      peer_buckets_(settings.peer.rate_pps, settings.peer.burst),
+      line_(new char[kLineSize]) {
     for (const io::SinkIface& iface : sink_.ifaces()) {
-        buckets_.emplace_back(settings.iface_rate, settings.iface_burst);
+        buckets_.emplace_back(settings.iface.rate_pps, settings.iface.burst);
         counters_.ifaces.push_back(IfaceCounters{iface.name, 0, 0, 0});
     }
+    counters_.peers.enabled = unicast_ != nullptr;
 }
 
 void Relay::reconfigure(const RelaySettings& settings) {
+    // broadcast = yes/no needs a restart: the AF_PACKET sockets are opened (or not) at start.
+    const bool broadcast = settings_.broadcast;
     settings_ = settings;
-    for (TokenBucket& bucket : buckets_) {
-        bucket.reconfigure(settings.iface_rate, settings.iface_burst);
+    settings_.broadcast = broadcast;
+    for (FamilyBuckets& buckets : buckets_) {
+        buckets.reconfigure(settings.iface.rate_pps, settings.iface.burst);
     }
+    peer_buckets_.reconfigure(settings.peer.rate_pps, settings.peer.burst);
+}
+
+void Relay::set_peers(const AddressList& all, const PeerSelection& selection) {
+    peers_ = all;
+    counters_.peers.in_use_v4 = selection.targets.v4.size();
+    counters_.peers.in_use_v6 = selection.targets.v6.size();
 }
 
 void Relay::note_truncated_datagram() noexcept {
@@ -69,7 +84,7 @@ int Relay::find_iface(std::uint32_t ifindex, std::uint64_t now_ns) noexcept {
 }
 
 void Relay::report(const NflogPacket& packet, const Ptb* ptb, int iface, const char* verdict,
-                   const char* reason) noexcept {
+                   const char* reason, const RelayPlan* plan, std::uint32_t copies) noexcept {
     char source[INET6_ADDRSTRLEN];
     format_source(packet, ptb, source);
     char mtu[16] = "-", sport[8] = "-";
@@ -85,8 +100,14 @@ void Relay::report(const NflogPacket& packet, const Ptb* ptb, int iface, const c
         std::strcpy(name_buf, "-");
     }
     char* line = line_.get();
-    int n = std::snprintf(line, kLineHead, "%s %s reason=%s mtu=%s sport=%s iface=%s", source,
-                          verdict, reason, mtu, sport, name);
+    // With peers, what went out: the broadcast (0 or 1) and the number of unicast copies.
+    char outputs[48] = "";
+    if (plan != nullptr && unicast_ != nullptr) {
+        std::snprintf(outputs, sizeof outputs, " broadcast=%d copies=%u", plan->broadcast ? 1 : 0,
+                      copies);
+    }
+    int n = std::snprintf(line, kLineHead, "%s %s reason=%s mtu=%s sport=%s iface=%s%s", source,
+                          verdict, reason, mtu, sport, name, outputs);
     if (n < 0) return;
     auto len =
         static_cast<std::size_t>(n) < kLineHead ? static_cast<std::size_t>(n) : kLineHead - 1;
@@ -110,7 +131,7 @@ void Relay::handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexc
     const auto drop = [&](Reason reason, const Ptb* ptb, int iface) {
         counters_.drop(reason);
         if (settings_.verbose >= 2) {
-            report(packet, ptb, iface, "dropped", reason_name(reason).data());
+            report(packet, ptb, iface, "dropped", reason_name(reason).data(), nullptr, 0);
         }
     };
 
@@ -127,25 +148,57 @@ void Relay::handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexc
         return;
     }
     const auto index = static_cast<std::size_t>(iface);
-    const io::SinkIface& out = sink_.ifaces()[index];
-    if (ptb.l3.size() > out.mtu) {
+    if (settings_.broadcast && ptb.l3.size() > sink_.ifaces()[index].mtu) {
         drop(Reason::frame_too_long, &ptb, iface);
         return;
     }
-    if (const auto reason = decide(settings_.policy, ptb, buckets_[index], now_ns)) {
-        drop(*reason, &ptb, iface);
+    FamilyBuckets* copies =
+        unicast_ != nullptr && unicast_->targets(ptb.family) > 0 ? &peer_buckets_ : nullptr;
+    const RelayPlan plan =
+        plan_relay(settings_.policy, peers_, ptb, settings_.broadcast ? &buckets_[index] : nullptr,
+                   copies, now_ns);
+    if (plan.dropped) {
+        drop(*plan.dropped, &ptb, iface);
         return;
+    }
+    const bool v4 = ptb.family == Family::v4;
+    std::uint32_t sent = 0;
+    if (plan.copies) {
+        if (settings_.dry_run) {
+            sent = static_cast<std::uint32_t>(unicast_->targets(ptb.family));
+            (v4 ? counters_.peers.copies_v4 : counters_.peers.copies_v6) += sent;
+        } else {
+            sent = send_copies(ptb);
+        }
     }
     if (settings_.verbose >= 1) {
-        report(packet, &ptb, iface, "forwarded", settings_.dry_run ? "dry_run" : "ok");
+        report(packet, &ptb, iface, "forwarded", settings_.dry_run ? "dry_run" : "ok", &plan, sent);
     }
+    if (!plan.broadcast) return;
     if (settings_.dry_run) {
         IfaceCounters& c = counters_.ifaces[index];
-        ++(ptb.family == Family::v4 ? c.forwarded_v4 : c.forwarded_v6);
+        ++(v4 ? c.forwarded_v4 : c.forwarded_v6);
         return;
     }
+    broadcast(packet, ptb, iface);
+}
 
-    Mac mac = out.mac;
+std::uint32_t Relay::send_copies(const Ptb& ptb) noexcept {
+    const io::UnicastSink::SendResult r = unicast_->send(ptb.family, ptb.icmp);
+    PeerCounters& c = counters_.peers;
+    if (ptb.family == Family::v4) {
+        c.copies_v4 += r.sent;
+        c.errors_v4 += r.failed;
+    } else {
+        c.copies_v6 += r.sent;
+        c.errors_v6 += r.failed;
+    }
+    return r.sent;
+}
+
+void Relay::broadcast(const NflogPacket& packet, const Ptb& ptb, int iface) noexcept {
+    const auto index = static_cast<std::size_t>(iface);
+    Mac mac = sink_.ifaces()[index].mac;
     if (settings_.use_src) {
         Mac original;
         if (frame_source_mac(packet.packet.hwheader, original)) mac = original;
@@ -156,8 +209,8 @@ void Relay::handle_packet(const NflogPacket& packet, std::uint64_t now_ns) noexc
         slot = sink_.slot();
     }
     const std::size_t len = build_frame(slot, ptb, mac);
-    if (len == 0) {
-        drop(Reason::frame_too_long, &ptb, iface);
+    if (len == 0) {  // a jumbo packet on an interface whose MTU lets it through
+        counters_.drop(Reason::frame_too_long);
         return;
     }
     sink_.commit(static_cast<std::uint32_t>(index), len,
@@ -191,7 +244,7 @@ void Relay::handle_datagram(Bytes datagram, std::uint64_t now_ns) noexcept {
             counters_.drop(Reason::nflog_malformed);
             if (settings_.verbose >= 2) {
                 report(NflogPacket{}, nullptr, -1, "dropped",
-                       reason_name(Reason::nflog_malformed).data());
+                       reason_name(Reason::nflog_malformed).data(), nullptr, 0);
             }
             continue;
         }

@@ -52,6 +52,12 @@ std::string render_summary(const Counters& c) {
 
     s += " nflog_lost=" + std::to_string(c.nflog_lost);
     s += " send_errors=" + std::to_string(c.send_errors_total());
+    if (c.peers.enabled) {
+        s += " peers=v4:" + std::to_string(c.peers.in_use_v4) +
+             ",v6:" + std::to_string(c.peers.in_use_v6) +
+             " copies=" + std::to_string(c.peers.copies()) +
+             " peer_send_errors=" + std::to_string(c.peers.errors());
+    }
     s += " rules=" + std::string(rules_state_name(c.rules));
     s += " rules_removed=" + std::to_string(c.rules_removed);
     return s;

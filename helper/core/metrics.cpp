@@ -98,6 +98,30 @@ std::string render_metrics(std::string_view version, const Counters& c, const Ke
     w.family("pmtud_send_errors_total", "counter", "Broadcast frames the kernel refused to send.");
     for (const IfaceCounters& i : c.ifaces) w.sample(i.send_errors, {{"iface", i.name}});
 
+    const PeerCounters& p = c.peers;
+    w.family("pmtud_peers", "gauge",
+             "Peers the PTBs are copied to by unicast (this server's own addresses skipped).");
+    w.sample(p.in_use_v4, {{"family", "ipv4"}});
+    w.sample(p.in_use_v6, {{"family", "ipv6"}});
+    w.family("pmtud_peer_copies_total", "counter",
+             "Unicast copies of PTBs sent to peers (counted as decided in a dry run).");
+    w.sample(p.copies_v4, {{"family", "ipv4"}});
+    w.sample(p.copies_v6, {{"family", "ipv6"}});
+    w.family("pmtud_peer_send_errors_total", "counter",
+             "Unicast copies to peers that the kernel refused to send (one per copy).");
+    w.sample(p.errors_v4, {{"family", "ipv4"}});
+    w.sample(p.errors_v6, {{"family", "ipv6"}});
+    w.family("pmtud_peers_file_last_load_timestamp_seconds", "gauge",
+             "Unix time of the last successful load of the peers list (0: never).");
+    w.sample(p.last_load_s);
+    w.family("pmtud_peers_file_last_error_timestamp_seconds", "gauge",
+             "Unix time of the last failed load of the peers list (0: never).");
+    w.sample(p.last_error_s);
+    w.family("pmtud_peers_file_error", "gauge",
+             "1 while the last load of the peers list failed, with its error line; the list "
+             "loaded before stays in use.");
+    if (!p.error.empty()) w.sample(1, {{"error", p.error}});
+
     if (kernel.state == KernelStats::State::unknown) return w.take();
 
     w.family("pmtud_rules_present", "gauge",
@@ -157,6 +181,7 @@ std::string render_service_status(const Counters& c, KernelStats::State rules) {
                     " dropped=" + std::to_string(c.dropped_total()) +
                     " nflog_lost=" + std::to_string(c.nflog_lost) +
                     " send_errors=" + std::to_string(c.send_errors_total());
+    if (c.peers.enabled) s += " copies=" + std::to_string(c.peers.copies());
     if (rules == KernelStats::State::present) s += "; rules loaded";
     if (rules == KernelStats::State::missing) {
         s += "; WARNING: table inet pmtud is missing (run pmtud-setup apply)";

@@ -21,7 +21,7 @@ bool has_source_port(std::uint8_t proto) noexcept {
 }
 
 // The parse steps fill one Ptb in place and return the reason to stop, if any: Ptb is
-// 48 bytes and copying it between steps cost more than the parsing itself.
+// 96 bytes and copying it between steps cost more than the parsing itself.
 using Step = std::optional<Reason>;
 
 // Fills inner_proto / has_port / sport from the L4 header at quoted[off...].
@@ -85,7 +85,9 @@ Step parse_v4(Bytes l3, Ptb& ptb) noexcept {
 
     ptb.family = Family::v4;
     ptb.l3 = l3;
+    ptb.icmp = icmp;
     std::memcpy(ptb.src.data(), ip + 12, 4);
+    std::memcpy(ptb.dst.data(), ip + 16, 4);
     ptb.mtu = load_be16(icmp.data() + 6);  // RFC 1191 next-hop MTU
     return parse_inner_v4(ptb, icmp.subspan(kIcmpHeader));
 }
@@ -129,7 +131,9 @@ Step parse_v6(Bytes l3, Ptb& ptb) noexcept {
 
     ptb.family = Family::v6;
     ptb.l3 = l3;
+    ptb.icmp = icmp;
     std::memcpy(ptb.src.data(), ip + 8, 16);
+    std::memcpy(ptb.dst.data(), ip + 24, 16);
     ptb.mtu = load_be32(icmp.data() + 4);
     return parse_inner_v6(ptb, icmp.subspan(kIcmpHeader));
 }

@@ -26,7 +26,10 @@ struct PacketIn {
 struct Ptb {
     Family family{};
     Bytes l3;                            // the whole outer packet, to be re-sent verbatim
+    Bytes icmp;                          // the ICMP message: l3 after the IP header (v4 options
+                                         // and v6 extension headers excluded), for the peers
     std::array<std::uint8_t, 16> src{};  // outer source address (IPv4 uses the first 4 bytes)
+    std::array<std::uint8_t, 16> dst{};  // outer destination address
     std::uint32_t mtu{};                 // next-hop MTU announced by the router
     std::uint8_t inner_proto{};          // quoted packet's L4 protocol (after v6 extension headers)
     bool has_port{};                     // quoted L4 protocol carries a source port we could read

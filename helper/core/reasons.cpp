@@ -6,12 +6,18 @@ namespace pmtud {
 namespace {
 
 constexpr std::array<std::string_view, kReasonCount> kNames = {
-    "link_multicast",   "family_mismatch",  "truncated",          "bad_ip_version",
-    "bad_ip_header",    "length_mismatch",  "outer_fragment",     "outer_ext_header",
-    "not_icmp",         "not_ptb",          "bad_checksum",       "inner_truncated",
-    "inner_bad_header", "inner_ext_header", "mtu_out_of_range",   "mtu_not_strict",
-    "port_not_allowed", "no_port",          "iface_rate_limited", "iface_not_configured",
-    "nflog_malformed",  "frame_too_long",
+    "link_multicast",     "family_mismatch",
+    "truncated",          "bad_ip_version",
+    "bad_ip_header",      "length_mismatch",
+    "outer_fragment",     "outer_ext_header",
+    "not_icmp",           "not_ptb",
+    "bad_checksum",       "inner_truncated",
+    "inner_bad_header",   "inner_ext_header",
+    "mtu_out_of_range",   "mtu_not_strict",
+    "port_not_allowed",   "no_port",
+    "iface_rate_limited", "from_peer",
+    "peer_rate_limited",  "iface_not_configured",
+    "nflog_malformed",    "frame_too_long",
 };
 
 }  // namespace

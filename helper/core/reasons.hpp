@@ -30,7 +30,9 @@ enum class Reason : std::uint8_t {
     mtu_not_strict,      // strict mode: outside v4 576..1499 / v6 1280..1499
     port_not_allowed,    // quoted L4 source port not in the allow-list
     no_port,             // allow-list set, but the quoted packet carries no source port
-    iface_rate_limited,  // per-interface token bucket empty
+    iface_rate_limited,  // nothing sent: the broadcast bucket (interface, family) was empty
+    from_peer,           // outer source or destination on the peers list: a relayed copy
+    peer_rate_limited,   // nothing sent: broadcast = no and the family's peer bucket was empty
     // I/O edge
     iface_not_configured,  // arrived on an interface the helper does not send on
     nflog_malformed,       // NFLOG message without a usable payload

@@ -39,20 +39,44 @@ void format_mac(const std::array<std::uint8_t, 6>& mac, char (&out)[18]) noexcep
 
 }  // namespace
 
-BroadcastSink::BroadcastSink() : slots_(new std::uint8_t[kBatch * kSlotSize]) {}
+BroadcastSink::BroadcastSink() = default;
 
 BroadcastSink::~BroadcastSink() {
     for (const SinkIface& iface : ifaces_) {
         if (iface.fd >= 0) ::close(iface.fd);
     }
+    if (ctl_fd_ >= 0) ::close(ctl_fd_);
 }
 
-BroadcastSink::OpenStatus BroadcastSink::open(const std::vector<std::string>& names,
+BroadcastSink::OpenStatus BroadcastSink::open(const std::vector<std::string>& names, bool transmit,
                                               std::string& error) {
+    transmit_ = transmit;
+    if (!transmit) {
+        ctl_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (ctl_fd_ < 0) {
+            error = "cannot open an AF_UNIX socket: " + std::string(std::strerror(errno));
+            return OpenStatus::failed;
+        }
+    } else {
+        slots_.reset(new std::uint8_t[kBatch * kSlotSize]);
+    }
     ifaces_.reserve(names.size());
     for (const std::string& name : names) {
         SinkIface iface;
         iface.name = name;
+        if (!transmit) {
+            ifaces_.push_back(iface);
+            ifreq req;
+            if (!iface_ioctl(ctl_fd_, SIOCGIFINDEX, name, req)) {
+                error = "interface " + name + " does not exist";
+                return OpenStatus::missing;
+            }
+            if (!resolve(ifaces_.back(), false) || ifaces_.back().ifindex == 0) {
+                error = "interface " + name + ": " + std::strerror(errno);
+                return OpenStatus::failed;
+            }
+            continue;
+        }
         iface.fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
         if (iface.fd < 0) {
             const int err = errno;
@@ -99,7 +123,8 @@ int BroadcastSink::find(int ifindex) const noexcept {
 
 bool BroadcastSink::resolve(SinkIface& iface, bool log_changes) noexcept {
     ifreq req;
-    if (!iface_ioctl(iface.fd, SIOCGIFINDEX, iface.name, req)) {
+    const int fd = ioctl_fd(iface);
+    if (!iface_ioctl(fd, SIOCGIFINDEX, iface.name, req)) {
         if (iface.ifindex != 0 && log_changes) {
             log_line("interface %s is gone; waiting for it to come back", iface.name.c_str());
         }
@@ -109,15 +134,15 @@ bool BroadcastSink::resolve(SinkIface& iface, bool log_changes) noexcept {
     }
     const int ifindex = req.ifr_ifindex;
     std::array<std::uint8_t, 6> mac = iface.mac;
-    if (iface_ioctl(iface.fd, SIOCGIFHWADDR, iface.name, req) &&
+    if (iface_ioctl(fd, SIOCGIFHWADDR, iface.name, req) &&
         req.ifr_hwaddr.sa_family == ARPHRD_ETHER) {
         std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
     }
     std::uint32_t mtu = iface.mtu;
-    if (iface_ioctl(iface.fd, SIOCGIFMTU, iface.name, req) && req.ifr_mtu > 0) {
+    if (iface_ioctl(fd, SIOCGIFMTU, iface.name, req) && req.ifr_mtu > 0) {
         mtu = static_cast<std::uint32_t>(req.ifr_mtu);
     }
-    if (ifindex != iface.ifindex) {
+    if (ifindex != iface.ifindex && iface.fd >= 0) {
         // Re-binding an existing packet socket needs no capability (they may be dropped).
         if (!bind_ifindex(iface.fd, ifindex)) {
             if (log_changes) {
@@ -153,7 +178,7 @@ bool BroadcastSink::any_stale() const noexcept {
 }
 
 std::span<std::uint8_t> BroadcastSink::slot() noexcept {
-    if (pending_ == kBatch) return {};
+    if (pending_ == kBatch || !slots_) return {};
     return {slots_.get() + pending_ * kSlotSize, kSlotSize};
 }
 

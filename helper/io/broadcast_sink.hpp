@@ -43,7 +43,11 @@ public:
     BroadcastSink(const BroadcastSink&) = delete;
     BroadcastSink& operator=(const BroadcastSink&) = delete;
 
-    OpenStatus open(const std::vector<std::string>& names, std::string& error);
+    // transmit false (broadcast = no): no AF_PACKET socket at all; the interfaces are still
+    // resolved by name (through an AF_UNIX socket's SIOCGIF* ioctls), so that PTBs are taken
+    // from the configured interfaces only, and any link type will do.
+    OpenStatus open(const std::vector<std::string>& names, bool transmit, std::string& error);
+    bool transmits() const noexcept { return transmit_; }
 
     const std::vector<SinkIface>& ifaces() const noexcept { return ifaces_; }
     // Index into ifaces() of the interface with this ifindex, or -1.
@@ -66,7 +70,13 @@ private:
     bool resolve(SinkIface& iface, bool log_changes) noexcept;
     void send_iface(std::uint32_t iface) noexcept;
 
+    int ioctl_fd(const SinkIface& iface) const noexcept {
+        return iface.fd >= 0 ? iface.fd : ctl_fd_;
+    }
+
     std::vector<SinkIface> ifaces_;
+    bool transmit_ = true;
+    int ctl_fd_ = -1;  // without transmit: the socket for the ioctls
     std::unique_ptr<std::uint8_t[]> slots_;
     std::array<std::uint32_t, kBatch> slot_iface_{};
     std::array<std::uint32_t, kBatch> slot_tag_{};

@@ -2,7 +2,7 @@
 // Input layout: byte 0 selects the link-layer context and the policy, the rest is the L3 packet.
 // Properties checked on every input (a violation aborts, which libFuzzer reports as a crash):
 //  - a parsed PTB is a view of exactly the input, re-parses to the same fields, and verifies
-//    against an independent plain 16-bit checksum loop;
+//    against an independent plain 16-bit checksum loop; its ICMP message ends the input;
 //  - a frame is never longer than the input plus 14 and carries the input verbatim.
 #include <array>
 #include <cstdint>
@@ -75,6 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check((l3[0] >> 4) == (ptb.family == Family::v4 ? 4 : 6));
     check(in.hwheader.empty() || (in.hwheader[0] & 1) == 0);
     check(independently_verified(ptb));
+    // The unicast copy: the ICMP message, to the end of the packet, after the IP headers.
+    check(ptb.icmp.data() > l3.data() &&
+          ptb.icmp.data() + ptb.icmp.size() == l3.data() + l3.size());
+    check(ptb.icmp.size() >= 8 && ptb.icmp[0] == (ptb.family == Family::v4 ? 3 : 2));
     const Result<Ptb> again = parse_ptb(in);
     check(again && again->mtu == ptb.mtu && again->sport == ptb.sport &&
           again->has_port == ptb.has_port && again->inner_proto == ptb.inner_proto &&

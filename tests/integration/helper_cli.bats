@@ -86,7 +86,7 @@ helper() { nsx a "$HELPER" "$@"; }
 @test "a missing default config file is fine when --iface is given" {
   [[ ! -e /etc/pmtud/pmtud.conf ]] || skip "/etc/pmtud/pmtud.conf exists on this machine"
   helper_start a "$LOG" --iface d0 --nflog 42
-  grep -q 'started: group 42, ports all, iface_rate 10/s burst 10' "$LOG"
+  grep -q 'started: group 42, ports all, iface_rate auto=200/s burst auto=100' "$LOG"
   helper_stop
   [ "$HELPER_RC" -eq 0 ]
 }

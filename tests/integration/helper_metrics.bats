@@ -208,3 +208,35 @@ with open(sys.argv[2], "w") as out:
   wait "$NOTIFY_PID"
   [ "$(tail -n 1 "$out")" = "STOPPING=1" ]
 }
+
+@test "known sources and storm flags: read from sets known4, known6 and storm when the table has them" {
+  # The flood-fairness sets, added by hand to the loaded table (their rules do not matter here).
+  nsx h nft -f - <<'NFT'
+add set inet pmtud known4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 1d; }
+add set inet pmtud known6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 1d; }
+add set inet pmtud storm { type inet_proto; size 2; flags dynamic,timeout; timeout 1h; }
+add element inet pmtud known4 { 198.51.100.1, 198.51.100.2, 198.51.100.3 }
+add element inet pmtud known6 { 2001:db8:e:: }
+add element inet pmtud storm { ipv6-icmp }
+NFT
+  helper_start h "$LOG" --config "$CONF" --metrics-file "$PROM" --metrics-interval 1
+  wait_for 5 has_metric_line 'pmtud_kernel_storm{family="ipv6"} 1'
+  run promcheck "$PROM"
+  [ "$status" -eq 0 ]
+  [ "$(metric 'pmtud_kernel_known_sources{family="ipv4"}')" = 3 ]
+  [ "$(metric 'pmtud_kernel_known_sources{family="ipv6"}')" = 1 ]
+  [ "$(metric 'pmtud_kernel_storm{family="ipv4"}')" = 0 ]
+  [ "$(metric 'pmtud_kernel_storm_since_timestamp_seconds{family="ipv4"}')" = 0 ]
+  since=$(metric 'pmtud_kernel_storm_since_timestamp_seconds{family="ipv6"}')
+  now=$(date +%s)
+  ((since > now - 10 && since <= now))
+  # The flag clears: 0 again, and so does its time.
+  nsx h nft delete element inet pmtud storm { ipv6-icmp }
+  wait_for 5 has_metric_line 'pmtud_kernel_storm{family="ipv6"} 0'
+  [ "$(metric 'pmtud_kernel_storm_since_timestamp_seconds{family="ipv6"}')" = 0 ]
+  helper_stop
+  nsx h nft delete set inet pmtud known4
+  nsx h nft delete set inet pmtud known6
+  nsx h nft delete set inet pmtud storm
+  [ "$HELPER_RC" -eq 0 ]
+}

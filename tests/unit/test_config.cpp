@@ -16,6 +16,13 @@ void PrintTo(const Config& c, std::ostream* os) {
 
 namespace {
 
+AddressList peers_of(std::string_view text) {
+    AddressList list;
+    std::string error;
+    EXPECT_TRUE(parse_peer_list(text, list, error)) << error;
+    return list;
+}
+
 PortSet ports_of(std::string_view text) {
     PortSet set;
     std::string error;
@@ -91,6 +98,67 @@ const std::vector<GoodConfigCase>& good_config_cases() {
         {"empty ports", "ports =", [](Config& c) { c.ports = PortSet{}; }},
         {"iface_rate", "iface_rate = 1000000", [](Config& c) { c.iface_rate = 1000000; }},
         {"iface_burst", "iface_burst = 1", [](Config& c) { c.iface_burst = 1; }},
+        {"iface_rate auto over a number", "iface_rate = 5\niface_rate = auto",
+         [](Config& c) { c.iface_rate.reset(); }},
+        {"iface_burst auto", "iface_burst = auto", [](Config& c) { c.iface_burst.reset(); }},
+        {"iface_rate leading zeros", "iface_rate = 007", [](Config& c) { c.iface_rate = 7; }},
+        {"known_ceiling_rate", "known_ceiling_rate = 30/minute",
+         [](Config& c) { c.known_ceiling_rate = "30/minute"; }},
+        {"bare known_ceiling_rate", "known_ceiling_rate = 7",
+         [](Config& c) { c.known_ceiling_rate = "7/second"; }},
+        {"known_ceiling_burst", "known_ceiling_burst = 1000000",
+         [](Config& c) { c.known_ceiling_burst = 1000000; }},
+        {"known_timeout seconds", "known_timeout = 90s",
+         [](Config& c) { c.known_timeout = "90s"; }},
+        {"known_timeout minutes", "known_timeout = 30m",
+         [](Config& c) { c.known_timeout = "30m"; }},
+        {"known_timeout hours", "known_timeout = 12h", [](Config& c) { c.known_timeout = "12h"; }},
+        {"known_timeout 1s", "known_timeout = 1s", [](Config& c) { c.known_timeout = "1s"; }},
+        {"known_timeout 30d", "known_timeout = 30d", [](Config& c) { c.known_timeout = "30d"; }},
+        {"known_timeout 720h", "known_timeout = 720h", [](Config& c) { c.known_timeout = "720h"; }},
+        {"known_timeout 2592000s", "known_timeout = 2592000s",
+         [](Config& c) { c.known_timeout = "2592000s"; }},
+        {"known_timeout normalized", "known_timeout = 0090s",
+         [](Config& c) { c.known_timeout = "90s"; }},
+        {"known_size 1", "known_size = 1", [](Config& c) { c.known_size = 1; }},
+        {"known_size 65536", "known_size = 65536", [](Config& c) { c.known_size = 65536; }},
+        {"learn_rate", "learn_rate = 1/hour", [](Config& c) { c.learn_rate = "1/hour"; }},
+        {"learn_burst", "learn_burst = 1", [](Config& c) { c.learn_burst = 1; }},
+        {"storm_timeout 1s", "storm_timeout = 1s", [](Config& c) { c.storm_timeout = "1s"; }},
+        {"storm_timeout 1h", "storm_timeout = 1h", [](Config& c) { c.storm_timeout = "1h"; }},
+        {"storm_timeout 60m", "storm_timeout = 60m", [](Config& c) { c.storm_timeout = "60m"; }},
+        {"storm_timeout 3600s", "storm_timeout = 3600s",
+         [](Config& c) { c.storm_timeout = "3600s"; }},
+        {"broadcast no with peers", "peers = 192.0.2.1\nbroadcast = no",
+         [](Config& c) {
+             c.peers = peers_of("192.0.2.1");
+             c.broadcast = false;
+         }},
+        {"broadcast off with a peers file", "broadcast = off\npeers_file = /etc/pmtud/peers",
+         [](Config& c) {
+             c.broadcast = false;
+             c.peers_file = "/etc/pmtud/peers";
+         }},
+        {"broadcast yes", "broadcast = yes", [](Config& c) { c.broadcast = true; }},
+        {"peers", "peers = 2001:db8::2, 192.0.2.2,192.0.2.1",
+         [](Config& c) { c.peers = peers_of("192.0.2.1,192.0.2.2,2001:db8::2"); }},
+        {"peers deduplicated", "peers = 192.0.2.1,192.0.2.1",
+         [](Config& c) { c.peers = peers_of("192.0.2.1"); }},
+        {"empty peers", "peers = 192.0.2.1\npeers =", [](Config& c) { c.peers = {}; }},
+        {"peers replace, not merge", "peers = 192.0.2.1\npeers = 192.0.2.2",
+         [](Config& c) { c.peers = peers_of("192.0.2.2"); }},
+        {"peers_file", "peers_file = /etc/pmtud/peers",
+         [](Config& c) { c.peers_file = "/etc/pmtud/peers"; }},
+        {"relative peers_file", "peers_file = peers.txt",
+         [](Config& c) { c.peers_file = "peers.txt"; }},
+        {"peers_file with a space inside", "peers_file = /srv/my peers",
+         [](Config& c) { c.peers_file = "/srv/my peers"; }},
+        {"empty peers_file", "peers_file = /x\npeers_file =", [](Config& c) { c.peers_file = ""; }},
+        {"peer_rate", "peer_rate = 1", [](Config& c) { c.peer_rate = 1; }},
+        {"peer_burst", "peer_burst = 1000000", [](Config& c) { c.peer_burst = 1000000; }},
+        {"peer_rate auto", "peer_rate = 3\npeer_rate = auto",
+         [](Config& c) { c.peer_rate.reset(); }},
+        {"peer_burst auto", "peer_burst = auto", [](Config& c) { c.peer_burst.reset(); }},
         {"use_src yes", "use_src = yes", [](Config& c) { c.use_src = true; }},
         {"use_src no", "use_src = no", [](Config& c) { c.use_src = false; }},
         {"verbose 0", "verbose = 0", [](Config& c) { c.verbose = 0; }},
@@ -233,11 +301,104 @@ const BadConfigCase kBadConfig[] = {
     {"ports reversed", "ports = 90-80", 1,
      "ports: \"90-80\" is a range whose start is greater than its end"},
     {"ports trailing comma", "ports = 80,", 1, "ports: element 2 of \"80,\" is empty"},
-    {"iface_rate zero", "iface_rate = 0", 1, "iface_rate: \"0\" is not an integer in 1..1000000"},
+    {"iface_rate zero", "iface_rate = 0", 1,
+     "iface_rate: \"0\" is not auto or an integer in 1..1000000"},
     {"iface_rate fraction", "iface_rate = 1.5", 1,
-     "iface_rate: \"1.5\" is not an integer in 1..1000000"},
+     "iface_rate: \"1.5\" is not auto or an integer in 1..1000000"},
     {"iface_burst zero", "iface_burst = 0", 1,
-     "iface_burst: \"0\" is not an integer in 1..1000000"},
+     "iface_burst: \"0\" is not auto or an integer in 1..1000000"},
+    {"iface_rate too big", "iface_rate = 1000001", 1,
+     "iface_rate: \"1000001\" is not auto or an integer in 1..1000000"},
+    {"iface_rate Auto", "iface_rate = Auto", 1,
+     "iface_rate: \"Auto\" is not auto or an integer in 1..1000000"},
+    {"iface_burst empty", "iface_burst =", 1,
+     "iface_burst: \"\" is not auto or an integer in 1..1000000"},
+    {"known_ceiling_rate bad", "known_ceiling_rate = 0/second", 1,
+     "known_ceiling_rate: \"0/second\" is not a rate N/second|minute|hour|day with N in "
+     "1..1000000"},
+    {"known_ceiling_burst zero", "known_ceiling_burst = 0", 1,
+     "known_ceiling_burst: \"0\" is not an integer in 1..1000000"},
+    {"known_timeout 0s", "known_timeout = 0s", 1,
+     "known_timeout: \"0s\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout 31d", "known_timeout = 31d", 1,
+     "known_timeout: \"31d\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout 721h", "known_timeout = 721h", 1,
+     "known_timeout: \"721h\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout 2592001s", "known_timeout = 2592001s", 1,
+     "known_timeout: \"2592001s\" is not a duration N followed by s, m, h or d, from 1s to "
+     "30d"},
+    {"known_timeout without a unit", "known_timeout = 3600", 1,
+     "known_timeout: \"3600\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout two units", "known_timeout = 1h30m", 1,
+     "known_timeout: \"1h30m\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout uppercase unit", "known_timeout = 1D", 1,
+     "known_timeout: \"1D\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout week", "known_timeout = 1w", 1,
+     "known_timeout: \"1w\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout space before unit", "known_timeout = 5 m", 1,
+     "known_timeout: \"5 m\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout unit only", "known_timeout = s", 1,
+     "known_timeout: \"s\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout negative", "known_timeout = -5s", 1,
+     "known_timeout: \"-5s\" is not a duration N followed by s, m, h or d, from 1s to 30d"},
+    {"known_timeout huge", "known_timeout = 99999999999s", 1,
+     "known_timeout: \"99999999999s\" is not a duration N followed by s, m, h or d, from 1s to "
+     "30d"},
+    {"known_size zero", "known_size = 0", 1, "known_size: \"0\" is not an integer in 1..65536"},
+    {"known_size 65537", "known_size = 65537", 1,
+     "known_size: \"65537\" is not an integer in 1..65536"},
+    {"learn_rate bad unit", "learn_rate = 10/min", 1,
+     "learn_rate: \"10/min\" is not a rate N/second|minute|hour|day with N in 1..1000000"},
+    {"learn_burst zero", "learn_burst = 0", 1,
+     "learn_burst: \"0\" is not an integer in 1..1000000"},
+    {"storm_timeout 2h", "storm_timeout = 2h", 1,
+     "storm_timeout: \"2h\" is not a duration N followed by s, m, h or d, from 1s to 1h"},
+    {"storm_timeout 61m", "storm_timeout = 61m", 1,
+     "storm_timeout: \"61m\" is not a duration N followed by s, m, h or d, from 1s to 1h"},
+    {"storm_timeout 1d", "storm_timeout = 1d", 1,
+     "storm_timeout: \"1d\" is not a duration N followed by s, m, h or d, from 1s to 1h"},
+    {"storm_timeout 0s", "storm_timeout = 0s", 1,
+     "storm_timeout: \"0s\" is not a duration N followed by s, m, h or d, from 1s to 1h"},
+    {"known ceiling pair overflowing", "known_ceiling_rate = 1/day\nknown_ceiling_burst = 106752",
+     0,
+     "known_ceiling_rate/known_ceiling_burst: a burst of 106752 at 1/day overflows the kernel's "
+     "64-bit token count"},
+    {"learn pair overflowing", "learn_rate = 1/day\nlearn_burst = 106752", 0,
+     "learn_rate/learn_burst: a burst of 106752 at 1/day overflows the kernel's 64-bit token "
+     "count"},
+    {"broadcast bad", "broadcast = nope", 1,
+     "broadcast: \"nope\" is not yes or no (or true/false, on/off, 1/0)"},
+    {"broadcast no without peers", "broadcast = no", 0,
+     "broadcast = no needs peers or peers_file (else nothing is relayed)"},
+    {"broadcast no, peers emptied later", "peers = 192.0.2.1\nbroadcast = no\npeers =", 0,
+     "broadcast = no needs peers or peers_file (else nothing is relayed)"},
+    {"peers: a bad address", "peers = 192.0.2.1, server-b", 1,
+     "peers: \"server-b\" is not an IPv4 or IPv6 address"},
+    {"peers: loopback", "peers = 127.0.0.1", 1,
+     "peers: \"127.0.0.1\" is a loopback address (127.0.0.0/8)"},
+    {"peers: v6 loopback", "peers = ::1", 1, "peers: \"::1\" is a loopback address (::1)"},
+    {"peers: link-local", "peers = 169.254.0.1", 1,
+     "peers: \"169.254.0.1\" is a link-local address (169.254.0.0/16)"},
+    {"peers: v6 link-local", "peers = fe80::2", 1,
+     "peers: \"fe80::2\" is a link-local address (fe80::/10)"},
+    {"peers: multicast", "peers = 239.1.2.3", 1,
+     "peers: \"239.1.2.3\" is a multicast address (224.0.0.0/4)"},
+    {"peers: v6 multicast", "peers = ff05::2", 1,
+     "peers: \"ff05::2\" is a multicast address (ff00::/8)"},
+    {"peers: unspecified", "peers = 0.0.0.0", 1,
+     "peers: \"0.0.0.0\" is the unspecified address (0.0.0.0)"},
+    {"peers: v6 unspecified", "peers = ::", 1, "peers: \"::\" is the unspecified address (::)"},
+    {"peers: limited broadcast", "peers = 255.255.255.255", 1,
+     "peers: \"255.255.255.255\" is the limited broadcast address (255.255.255.255)"},
+    {"peers: v4-mapped", "peers = ::ffff:198.51.100.1", 1,
+     "peers: \"::ffff:198.51.100.1\" is an IPv4-mapped IPv6 address (::ffff:0:0/96; list the "
+     "IPv4 address instead)"},
+    {"peers: empty item", "peers = 192.0.2.1,,192.0.2.2", 1,
+     "peers: element 2 of \"192.0.2.1,,192.0.2.2\" is empty"},
+    {"peer_rate zero", "peer_rate = 0", 1,
+     "peer_rate: \"0\" is not auto or an integer in 1..1000000"},
+    {"peer_burst word", "peer_burst = lots", 1,
+     "peer_burst: \"lots\" is not auto or an integer in 1..1000000"},
     {"use_src bad", "use_src = y", 1,
      "use_src: \"y\" is not yes or no (or true/false, on/off, 1/0)"},
     {"verbose 4", "verbose = 4", 1, "verbose: \"4\" is not an integer in 0..3"},
@@ -264,39 +425,69 @@ TEST(ParseConfig, RejectsBadFilesWithLineAndMessage) {
 
 // The file as documented at the top of config.hpp, comments included.
 constexpr const char* kDocumentedDefaults = R"(# /etc/pmtud/pmtud.conf
-group = 33                 # NFLOG group, 0..65535
-ifaces =                   # comma-separated interface names
-mode = host                # host | router
-src_rate = 1/second        # kernel: per-source limit, N/second|minute|hour|day
-src_burst = 2              # kernel: per-source burst (packets)
-v6_prefix = 64             # kernel: IPv6 per-source key length, 1..128
-ceiling_rate = 100/second  # kernel: global ceiling shared by v4 and v6
-ceiling_burst = 50         # kernel: ceiling burst (packets)
-strict = no                # yes | no: MTU v4 576..1499, v6 1280..1499
-ports =                    # inner source ports re-broadcast, e.g. 80,443,8000-8999; empty = all
-iface_rate = 10            # helper: re-broadcasts per second per interface
-iface_burst = 10           # helper: bucket depth
-use_src = no               # helper: send with the original source MAC
-verbose = 0                # helper: 0..3
+group = 33                     # NFLOG group, 0..65535
+ifaces =                       # comma-separated interface names
+mode = host                    # host | router
+src_rate = 1/second            # kernel: per-source limit, N/second|minute|hour|day
+src_burst = 2                  # kernel: per-source burst (packets)
+v6_prefix = 64                 # kernel: IPv6 per-source key length, 1..128
+ceiling_rate = 100/second      # kernel: ceiling for new sources, per family
+ceiling_burst = 50             # kernel: ceiling burst (packets)
+known_ceiling_rate = 100/second  # kernel: ceiling of the known-source lane, per family
+known_ceiling_burst = 50       # kernel: its burst (packets)
+known_timeout = 1d             # kernel: a known source is forgotten this long after its last PTB
+known_size = 4096              # kernel: known sources per family, 1..65536
+learn_rate = 10/minute         # kernel: how fast new sources are learned in peace, per family
+learn_burst = 5                # kernel: its burst
+storm_timeout = 10s            # kernel: a family's storm flag outlives its last over-ceiling PTB
+strict = no                    # yes | no: MTU v4 576..1499, v6 1280..1499
+ports =                        # inner source ports relayed, e.g. 80,443,8000-8999; empty = all
+iface_rate = auto              # helper: broadcasts per second per interface and family
+iface_burst = auto             # helper: that bucket's depth
+use_src = no                   # helper: send with the original source MAC
+broadcast = yes                # yes | no: broadcast on the segment (no: peers needed)
+peers =                        # unicast relay: comma-separated peer server addresses
+peers_file =                   # unicast relay: a file of them, one per line; empty = none
+peer_rate = auto               # helper: PTBs relayed to the peers per second, per family
+peer_burst = auto              # helper: that bucket's depth
+verbose = 0                    # helper: 0..3
 )";
 
+// Every field away from its default (and valid together).
+Config custom_config() {
+    Config custom;
+    custom.group = 65535;
+    custom.ifaces = {"eth0", "bond0.42"};
+    custom.mode = Mode::router;
+    custom.src_rate = "3/minute";
+    custom.src_burst = 1;
+    custom.v6_prefix = 48;
+    custom.ceiling_rate = "1000000/day";
+    custom.ceiling_burst = 1000000;
+    custom.known_ceiling_rate = "7/hour";
+    custom.known_ceiling_burst = 3;
+    custom.known_timeout = "12h";
+    custom.known_size = 65536;
+    custom.learn_rate = "1/second";
+    custom.learn_burst = 9;
+    custom.storm_timeout = "90s";
+    custom.strict = true;
+    custom.ports = ports_of("22,80,443,8000-8999");
+    custom.iface_rate = 1;
+    custom.iface_burst = 2;
+    custom.use_src = true;
+    custom.broadcast = false;
+    custom.peers = peers_of("2001:db8::1,192.0.2.1,203.0.113.9");
+    custom.peers_file = "/etc/pmtud/peers";
+    custom.peer_rate = 1000000;
+    custom.peer_burst = 4;
+    custom.verbose = 2;
+    return custom;
+}
+
 TEST(ParseConfig, DocumentedDefaultFileGivesTheDefaults) {
-    Config parsed;
     // Start away from every default so that each line has to do its job.
-    parsed.group = 1;
-    parsed.ifaces = {"x"};
-    parsed.mode = Mode::router;
-    parsed.src_rate = "9/day";
-    parsed.src_burst = 9;
-    parsed.v6_prefix = 9;
-    parsed.ceiling_rate = "9/day";
-    parsed.ceiling_burst = 9;
-    parsed.strict = true;
-    parsed.ports = ports_of("9");
-    parsed.iface_rate = 9;
-    parsed.iface_burst = 9;
-    parsed.use_src = true;
-    parsed.verbose = 3;
+    Config parsed = custom_config();
     ConfigError error;
     ASSERT_TRUE(parse_config(kDocumentedDefaults, parsed, error))
         << "line " << error.line << ": " << error.message;
@@ -313,32 +504,28 @@ TEST(RenderConfig, DefaultsRenderAsDocumented) {
               "v6_prefix = 64\n"
               "ceiling_rate = 100/second\n"
               "ceiling_burst = 50\n"
+              "known_ceiling_rate = 100/second\n"
+              "known_ceiling_burst = 50\n"
+              "known_timeout = 1d\n"
+              "known_size = 4096\n"
+              "learn_rate = 10/minute\n"
+              "learn_burst = 5\n"
+              "storm_timeout = 10s\n"
               "strict = no\n"
               "ports =\n"
-              "iface_rate = 10\n"
-              "iface_burst = 10\n"
+              "iface_rate = auto\n"
+              "iface_burst = auto\n"
               "use_src = no\n"
+              "broadcast = yes\n"
+              "peers =\n"
+              "peers_file =\n"
+              "peer_rate = auto\n"
+              "peer_burst = auto\n"
               "verbose = 0\n");
 }
 
 TEST(RenderConfig, RoundTripsDefaultsAndNonDefaults) {
-    Config custom;
-    custom.group = 65535;
-    custom.ifaces = {"eth0", "bond0.42"};
-    custom.mode = Mode::router;
-    custom.src_rate = "3/minute";
-    custom.src_burst = 1;
-    custom.v6_prefix = 48;
-    custom.ceiling_rate = "1000000/day";
-    custom.ceiling_burst = 1000000;
-    custom.strict = true;
-    custom.ports = ports_of("22,80,443,8000-8999");
-    custom.iface_rate = 1;
-    custom.iface_burst = 2;
-    custom.use_src = true;
-    custom.verbose = 2;
-
-    for (const Config& original : {Config{}, custom}) {
+    for (const Config& original : {Config{}, custom_config()}) {
         const std::string text = render_config(original);
         Config parsed;
         parsed.group = 12345;  // must be overwritten
@@ -349,6 +536,8 @@ TEST(RenderConfig, RoundTripsDefaultsAndNonDefaults) {
         EXPECT_EQ(parsed, original);
         EXPECT_EQ(render_config(parsed), text);
     }
+    EXPECT_NE(render_config(custom_config()).find("peers = 192.0.2.1,203.0.113.9,2001:db8::1\n"),
+              std::string::npos);
 }
 
 TEST(ParseConfig, LayersOnTopOfThePreviousConfig) {
@@ -399,6 +588,97 @@ TEST(ValueParsers, BoolAndModeUntouchedOnError) {
     EXPECT_FALSE(b);
     EXPECT_TRUE(parse_mode("host", m, error));
     EXPECT_EQ(m, Mode::host);
+}
+
+TEST(ValueParsers, DurationAndAutoCountUntouchedOnError) {
+    std::string d = "untouched";
+    std::string error;
+    EXPECT_FALSE(parse_duration("0s", 60, d, error));
+    EXPECT_FALSE(parse_duration("61s", 60, d, error));
+    EXPECT_FALSE(parse_duration("", 60, d, error));
+    EXPECT_EQ(error, "\"\" is not a duration N followed by s, m, h or d, from 1s to 1m");
+    EXPECT_EQ(d, "untouched");
+    EXPECT_TRUE(parse_duration("1m", 60, d, error));
+    EXPECT_EQ(d, "1m");
+    EXPECT_TRUE(parse_duration("90s", 90, d, error));
+    EXPECT_FALSE(parse_duration("2m", 90, d, error));
+    EXPECT_EQ(error, "\"2m\" is not a duration N followed by s, m, h or d, from 1s to 90s");
+
+    AutoCount n = 5;
+    EXPECT_FALSE(parse_auto_count("0", n, error));
+    EXPECT_FALSE(parse_auto_count(" auto", n, error));
+    EXPECT_EQ(n, AutoCount{5});
+    EXPECT_TRUE(parse_auto_count("auto", n, error));
+    EXPECT_FALSE(n.has_value());
+    EXPECT_TRUE(parse_auto_count("1000000", n, error));
+    EXPECT_EQ(n, AutoCount{1000000});
+}
+
+struct BucketCase {
+    const char* description;
+    const char* config;
+    BucketSize expected_iface;
+    BucketSize expected_peer;
+};
+
+// auto = ceil(ceiling_rate + known_ceiling_rate) per second (at least 1), and the sum of bursts.
+const BucketCase kBuckets[] = {
+    {"defaults", "", {200, 100, true, true}, {200, 100, true, true}},
+    {"per-minute known ceiling rounds up",
+     "known_ceiling_rate = 30/minute",
+     {101, 100, true, true},
+     {101, 100, true, true}},
+    {"two per-minute rates",
+     "ceiling_rate = 90/minute\nknown_ceiling_rate = 90/minute",
+     {3, 100, true, true},
+     {3, 100, true, true}},
+    {"exactly one per second",
+     "ceiling_rate = 30/minute\nknown_ceiling_rate = 30/minute",
+     {1, 100, true, true},
+     {1, 100, true, true}},
+    {"slow rates give at least 1",
+     "ceiling_rate = 1/hour\nknown_ceiling_rate = 1/day",
+     {1, 100, true, true},
+     {1, 100, true, true}},
+    {"hour and day",
+     "ceiling_rate = 7200/hour\nknown_ceiling_rate = 86401/day",
+     {4, 100, true, true},
+     {4, 100, true, true}},
+    {"largest",
+     "ceiling_rate = 1000000\nknown_ceiling_rate = 1000000\nceiling_burst = "
+     "1000000\nknown_ceiling_burst = 1000000",
+     {2000000, 2000000, true, true},
+     {2000000, 2000000, true, true}},
+    {"bursts add up",
+     "ceiling_burst = 7\nknown_ceiling_burst = 3",
+     {200, 10, true, true},
+     {200, 10, true, true}},
+    {"explicit iface values, auto peer ones",
+     "iface_rate = 10\niface_burst = 4",
+     {10, 4, false, false},
+     {200, 100, true, true}},
+    {"explicit peer rate only", "peer_rate = 5", {200, 100, true, true}, {5, 100, false, true}},
+    {"explicit peer burst only", "peer_burst = 1", {200, 100, true, true}, {200, 1, true, false}},
+};
+
+TEST(Buckets, AutoIsTheKernelSteadyStateAndExplicitWins) {
+    for (const auto& c : kBuckets) {
+        SCOPED_TRACE(c.description);
+        Config config;
+        ConfigError error;
+        ASSERT_TRUE(parse_config(c.config, config, error)) << error.message;
+        const BucketSize iface = iface_bucket(config), peer = peer_bucket(config);
+        EXPECT_EQ(iface.rate_pps, c.expected_iface.rate_pps);
+        EXPECT_EQ(iface.burst, c.expected_iface.burst);
+        EXPECT_EQ(iface, c.expected_iface);
+        EXPECT_EQ(peer, c.expected_peer);
+    }
+}
+
+TEST(Buckets, Described) {
+    EXPECT_EQ(describe_bucket({200, 100, true, true}), "auto=200/s burst auto=100");
+    EXPECT_EQ(describe_bucket({10, 3, false, false}), "10/s burst 3");
+    EXPECT_EQ(describe_bucket({10, 100, false, true}), "10/s burst auto=100");
 }
 
 struct IfaceNameCase {

@@ -94,6 +94,21 @@ TEST(RenderSummary, EveryReasonIsNamed) {
     EXPECT_EQ(render_summary(c).find("unknown="), std::string::npos);
 }
 
+TEST(RenderSummary, PeersAfterSendErrorsWhenTheUnicastRelayIsOn) {
+    Counters c = make(4, 0, {{"eth0", 1, 1, 0}}, {Reason::from_peer, Reason::peer_rate_limited});
+    EXPECT_EQ(render_summary(c).find("peers="), std::string::npos);
+    c.peers.enabled = true;
+    c.peers.in_use_v4 = 3;
+    c.peers.in_use_v6 = 1;
+    c.peers.copies_v4 = 6;
+    c.peers.copies_v6 = 1;
+    c.peers.errors_v4 = 2;
+    EXPECT_EQ(render_summary(c),
+              "received=4 forwarded=2 (eth0 v4=1 v6=1) dropped=2 (from_peer=1 "
+              "peer_rate_limited=1) nflog_lost=0 send_errors=0 peers=v4:3,v6:1 copies=7 "
+              "peer_send_errors=2 rules=unknown rules_removed=0");
+}
+
 TEST(RenderSummary, RulesStateAndRemovalsEndTheLine) {
     Counters c = make(3, 0, {{"eth0", 1, 0, 0}}, {Reason::bad_checksum});
     c.rules = RulesState::missing;

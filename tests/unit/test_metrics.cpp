@@ -67,7 +67,33 @@ const char* const kHelperTail =
     "# HELP pmtud_send_errors_total Broadcast frames the kernel refused to send.\n"
     "# TYPE pmtud_send_errors_total counter\n"
     "pmtud_send_errors_total{iface=\"eth0\"} 1\n"
-    "pmtud_send_errors_total{iface=\"eth1\"} 0\n";
+    "pmtud_send_errors_total{iface=\"eth1\"} 0\n"
+    "# HELP pmtud_peers Peers the PTBs are copied to by unicast (this server's own addresses "
+    "skipped).\n"
+    "# TYPE pmtud_peers gauge\n"
+    "pmtud_peers{family=\"ipv4\"} 0\n"
+    "pmtud_peers{family=\"ipv6\"} 0\n"
+    "# HELP pmtud_peer_copies_total Unicast copies of PTBs sent to peers (counted as decided in "
+    "a dry run).\n"
+    "# TYPE pmtud_peer_copies_total counter\n"
+    "pmtud_peer_copies_total{family=\"ipv4\"} 0\n"
+    "pmtud_peer_copies_total{family=\"ipv6\"} 0\n"
+    "# HELP pmtud_peer_send_errors_total Unicast copies to peers that the kernel refused to send "
+    "(one per copy).\n"
+    "# TYPE pmtud_peer_send_errors_total counter\n"
+    "pmtud_peer_send_errors_total{family=\"ipv4\"} 0\n"
+    "pmtud_peer_send_errors_total{family=\"ipv6\"} 0\n"
+    "# HELP pmtud_peers_file_last_load_timestamp_seconds Unix time of the last successful load "
+    "of the peers list (0: never).\n"
+    "# TYPE pmtud_peers_file_last_load_timestamp_seconds gauge\n"
+    "pmtud_peers_file_last_load_timestamp_seconds 0\n"
+    "# HELP pmtud_peers_file_last_error_timestamp_seconds Unix time of the last failed load of "
+    "the peers list (0: never).\n"
+    "# TYPE pmtud_peers_file_last_error_timestamp_seconds gauge\n"
+    "pmtud_peers_file_last_error_timestamp_seconds 0\n"
+    "# HELP pmtud_peers_file_error 1 while the last load of the peers list failed, with its "
+    "error line; the list loaded before stays in use.\n"
+    "# TYPE pmtud_peers_file_error gauge\n";
 
 TEST(Metrics, ExactTextWithTheKernelTable) {
     const Counters c = sample_counters();
@@ -117,8 +143,31 @@ TEST(Metrics, MissingSetsAndCountersAreLeftOut) {
     k.tracked_v6 = 2;  // src4 absent, src6 present
     const std::string text = render_metrics("1", Counters{}, k);
     EXPECT_EQ(text.find("pmtud_kernel_packets_total"), std::string::npos);
-    EXPECT_EQ(text.find("family=\"ipv4\"} "), std::string::npos);
+    EXPECT_EQ(text.find("pmtud_kernel_tracked_sources{family=\"ipv4\"}"), std::string::npos);
     EXPECT_NE(text.find("pmtud_kernel_tracked_sources{family=\"ipv6\"} 2\n"), std::string::npos);
+}
+
+TEST(Metrics, PeersAndTheirLoadState) {
+    Counters c;
+    c.peers = {true, 3, 1, 30, 10, 2, 0, 1700000000, 1700000100, "/etc/pmtud/peers:4: \"x\" bad"};
+    const std::string text = render_metrics("1", c, KernelStats{});
+    for (const char* line : {
+             "\npmtud_peers{family=\"ipv4\"} 3\npmtud_peers{family=\"ipv6\"} 1\n",
+             "\npmtud_peer_copies_total{family=\"ipv4\"} 30\n"
+             "pmtud_peer_copies_total{family=\"ipv6\"} 10\n",
+             "\npmtud_peer_send_errors_total{family=\"ipv4\"} 2\n"
+             "pmtud_peer_send_errors_total{family=\"ipv6\"} 0\n",
+             "\npmtud_peers_file_last_load_timestamp_seconds 1700000000\n",
+             "\npmtud_peers_file_last_error_timestamp_seconds 1700000100\n",
+             "\npmtud_peers_file_error{error=\"/etc/pmtud/peers:4: \\\"x\\\" bad\"} 1\n",
+         }) {
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    }
+    c.peers.error.clear();  // the next load worked: the series goes away
+    EXPECT_EQ(render_metrics("1", c, KernelStats{}).find("pmtud_peers_file_error{"),
+              std::string::npos);
+    EXPECT_EQ(render_service_status(c, KernelStats::State::unknown),
+              "received=0 forwarded=0 dropped=0 nflog_lost=0 send_errors=0 copies=40");
 }
 
 TEST(Metrics, KnownSourcesAndStormFlagsPerFamily) {
@@ -259,8 +308,8 @@ TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
     const std::string text = render_metrics("1.2.3", sample_counters(), kernel);
     ASSERT_FALSE(text.empty());
     ASSERT_EQ(text.back(), '\n');
-    const std::set<std::string> allowed_labels = {"version", "iface", "family", "reason",
-                                                  "outcome"};
+    const std::set<std::string> allowed_labels = {"version", "iface",   "family",
+                                                  "reason",  "outcome", "error"};
     std::set<std::string> seen_families;
     std::set<std::string> seen_series;
     std::string current, current_type;
@@ -303,7 +352,7 @@ TEST(Metrics, EveryLineFollowsTheExpositionFormat) {
                 << "duplicate series: " << line;
         }
     }
-    EXPECT_EQ(seen_families.size(), 12u);
+    EXPECT_EQ(seen_families.size(), 18u);
 }
 
 TEST(Metrics, WatchedRulesStateOverridesOrCompletesTheSnapshot) {

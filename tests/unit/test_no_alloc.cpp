@@ -1,4 +1,4 @@
-// The per-packet path (parse, policy, frame) must not touch the heap.
+// The per-packet path (parse, policy, frame, the relay plan) must not touch the heap.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -47,6 +47,35 @@ TEST(NoAllocation, ParsePolicyFrame) {
     EXPECT_EQ(counter.count(), 0u);
     EXPECT_EQ(forwarded, 200u);  // the bad-checksum packet never passes
     EXPECT_GT(bytes, 0u);
+}
+
+TEST(NoAllocation, PlanRelayWithAFullPeersList) {
+    AddressList peers;
+    for (std::uint32_t i = 0; i < 4096; ++i) {
+        Ipv6Addr a{0x20, 0x01, 0x0d, 0xb8, 0, 0x5};
+        a[14] = static_cast<std::uint8_t>(i >> 8);
+        a[15] = static_cast<std::uint8_t>(i);
+        peers.v6.push_back(a);
+    }
+    peers.normalize();
+    testing::PtbSpec v6;
+    v6.family = 6;
+    const auto p4 = testing::build_ptb({}), p6 = testing::build_ptb(v6);
+    FamilyBuckets broadcast(1'000'000, 1000), copies(1'000'000, 1000);
+    std::size_t relayed = 0;
+
+    testing::CountAllocations counter;
+    for (int round = 0; round < 100; ++round) {
+        for (const auto* p : {&p4, &p6}) {
+            const auto ptb = parse_ptb({Bytes(*p), {}, 0});
+            if (!ptb) continue;
+            const RelayPlan plan = plan_relay(PolicySettings{}, peers, *ptb, &broadcast, &copies,
+                                              std::uint64_t(round) * 1'000'000);
+            relayed += plan.broadcast && plan.copies;
+        }
+    }
+    EXPECT_EQ(counter.count(), 0u);
+    EXPECT_EQ(relayed, 200u);
 }
 
 }  // namespace

@@ -106,6 +106,171 @@ TEST(Policy, RejectedPacketsSpendNoToken) {
     EXPECT_EQ(decide(s, make_ptb(Family::v4, 1280, true, 443), b, 0), Reason::iface_rate_limited);
 }
 
+TEST(FamilyBuckets, AFloodOfOneFamilyLeavesTheOtherItsTokens) {
+    FamilyBuckets b(10, 3);
+    int v6 = 0;
+    for (int i = 0; i < 1000; ++i) v6 += b.take(Family::v6, 0);
+    EXPECT_EQ(v6, 3);
+    EXPECT_TRUE(b.take(Family::v4, 0));
+    EXPECT_TRUE(b.take(Family::v4, 0));
+    EXPECT_TRUE(b.take(Family::v4, 0));
+    EXPECT_FALSE(b.take(Family::v4, 0));
+    b.reconfigure(10, 1);
+    EXPECT_TRUE(b.take(Family::v6, 0));
+    EXPECT_TRUE(b.take(Family::v4, 0));
+    EXPECT_FALSE(b.take(Family::v4, 0));
+}
+
+Ptb addressed_ptb(Family f, std::uint8_t src_last, std::uint8_t dst_last) {
+    Ptb p = make_ptb(f, 1280, true, 443);
+    if (f == Family::v4) {
+        p.src = {192, 0, 2, src_last};
+        p.dst = {203, 0, 113, dst_last};
+    } else {
+        p.src = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0e};
+        p.src[15] = src_last;
+        p.dst = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff};
+        p.dst[15] = dst_last;
+    }
+    return p;
+}
+
+AddressList peers_of(std::string_view text) {
+    AddressList list;
+    std::string error;
+    EXPECT_TRUE(parse_peer_list(text, list, error)) << error;
+    return list;
+}
+
+struct PlanRow {
+    const char* description;
+    Ptb ptb;
+    bool broadcast_on;     // the interface's buckets are passed
+    bool copies_on;        // the family has peers to send to
+    int broadcast_tokens;  // tokens left in the PTB family's broadcast / peer bucket (0..1)
+    int peer_tokens;
+    RelayPlan expected;
+};
+
+const AddressList& fleet() {
+    static const AddressList list =
+        peers_of("192.0.2.7,203.0.113.99,2001:db8:e::7,2001:db8:ff::99");
+    return list;
+}
+
+TEST(PlanRelay, Table) {
+    const Ptb ok4 = addressed_ptb(Family::v4, 1, 10), ok6 = addressed_ptb(Family::v6, 1, 0x10);
+    Ptb bad_mtu = ok4;
+    bad_mtu.mtu = 20;
+    const PlanRow rows[] = {
+        {"both outputs", ok4, true, true, 1, 1, {true, true, std::nullopt}},
+        {"broadcast only", ok6, true, false, 1, 1, {true, false, std::nullopt}},
+        {"copies only (broadcast = no)", ok6, false, true, 1, 1, {false, true, std::nullopt}},
+        {"broadcast bucket empty, copies sent", ok4, true, true, 0, 1, {false, true, std::nullopt}},
+        {"peer bucket empty, broadcast sent", ok4, true, true, 1, 0, {true, false, std::nullopt}},
+        {"both empty: the broadcast's reason",
+         ok4,
+         true,
+         true,
+         0,
+         0,
+         {false, false, Reason::iface_rate_limited}},
+        {"broadcast = no, peer bucket empty",
+         ok4,
+         false,
+         true,
+         1,
+         0,
+         {false, false, Reason::peer_rate_limited}},
+        {"outer source is a peer",
+         addressed_ptb(Family::v4, 7, 10),
+         true,
+         true,
+         1,
+         1,
+         {false, false, Reason::from_peer}},
+        {"outer destination is a peer",
+         addressed_ptb(Family::v4, 1, 99),
+         true,
+         true,
+         1,
+         1,
+         {false, false, Reason::from_peer}},
+        {"v6 outer source is a peer",
+         addressed_ptb(Family::v6, 7, 0x10),
+         false,
+         true,
+         1,
+         1,
+         {false, false, Reason::from_peer}},
+        {"v6 outer destination is a peer",
+         addressed_ptb(Family::v6, 1, 0x99),
+         true,
+         false,
+         1,
+         1,
+         {false, false, Reason::from_peer}},
+        {"a v4 peer's bytes do not match a v6 address",
+         addressed_ptb(Family::v6, 1, 0x10),
+         true,
+         true,
+         1,
+         1,
+         {true, true, std::nullopt}},
+        {"policy before the buckets",
+         bad_mtu,
+         true,
+         true,
+         1,
+         1,
+         {false, false, Reason::mtu_out_of_range}},
+    };
+    for (const PlanRow& row : rows) {
+        SCOPED_TRACE(row.description);
+        FamilyBuckets broadcast(1, 1), copies(1, 1);
+        // Empty the buckets that the row says are empty (both families: the PTB's matters).
+        for (const Family f : {Family::v4, Family::v6}) {
+            if (row.broadcast_tokens == 0) broadcast.take(f, 0);
+            if (row.peer_tokens == 0) copies.take(f, 0);
+        }
+        const RelayPlan plan =
+            plan_relay(PolicySettings{}, fleet(), row.ptb, row.broadcast_on ? &broadcast : nullptr,
+                       row.copies_on ? &copies : nullptr, 0);
+        EXPECT_EQ(plan.broadcast, row.expected.broadcast);
+        EXPECT_EQ(plan.copies, row.expected.copies);
+        EXPECT_EQ(plan.dropped, row.expected.dropped);
+    }
+}
+
+TEST(PlanRelay, OneTokenPerPtbWhateverTheNumberOfPeers) {
+    // Burst 3: 10 PTBs back to back send copies for 3 of them (3 x N copies), then one more
+    // per second.
+    FamilyBuckets copies(1, 3);
+    const Ptb ptb = addressed_ptb(Family::v4, 1, 10);
+    int with_copies = 0;
+    for (int i = 0; i < 10; ++i) {
+        with_copies += plan_relay(PolicySettings{}, fleet(), ptb, nullptr, &copies, 0).copies;
+    }
+    EXPECT_EQ(with_copies, 3);
+    EXPECT_TRUE(plan_relay(PolicySettings{}, fleet(), ptb, nullptr, &copies, 1000 * kMs).copies);
+}
+
+TEST(PlanRelay, RefusedPtbsSpendNoToken) {
+    FamilyBuckets broadcast(1, 1), copies(1, 1);
+    PolicySettings s;
+    s.ports.allow(80, 80);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(plan_relay(s, fleet(), addressed_ptb(Family::v4, 1, 10), &broadcast, &copies, 0)
+                      .dropped,
+                  Reason::port_not_allowed);
+        EXPECT_EQ(plan_relay(s, fleet(), addressed_ptb(Family::v4, 7, 10), &broadcast, &copies, 0)
+                      .dropped,
+                  Reason::from_peer);
+    }
+    EXPECT_TRUE(broadcast.take(Family::v4, 0));
+    EXPECT_TRUE(copies.take(Family::v4, 0));
+}
+
 TEST(TokenBucket, BurstThenRate) {
     TokenBucket b(10, 3);  // 10 pps, 3 at once
     const std::uint64_t t0 = 5'000 * kMs;

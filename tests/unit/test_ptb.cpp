@@ -188,6 +188,33 @@ TEST(Parse, OuterSourceAddress) {
     EXPECT_EQ(r6->src[15], 0x01);
 }
 
+// The unicast copies carry the ICMP message alone: after outer IPv4 options and IPv6 extension
+// headers, to the end of the packet.
+TEST(Parse, OuterDestinationAndIcmpMessage) {
+    PtbSpec s4;
+    s4.outer_options = {1, 1, 1, 0};
+    const auto p4 = build_ptb(s4);
+    const auto r4 = parse_ptb({Bytes(p4), {}, 0});
+    ASSERT_TRUE(r4);
+    EXPECT_EQ(r4->dst[0], 203);
+    EXPECT_EQ(r4->dst[3], 10);
+    EXPECT_EQ(r4->icmp.data(), p4.data() + 24);
+    EXPECT_EQ(r4->icmp.size(), p4.size() - 24);
+    EXPECT_EQ(r4->icmp[0], 3);
+
+    PtbSpec s6;
+    s6.family = 6;
+    s6.outer_ext = {{0, 0, 0, 0}, {60, 0, 0, 1}};  // hop-by-hop 8 bytes, dest opts 16 bytes
+    const auto p6 = build_ptb(s6);
+    const auto r6 = parse_ptb({Bytes(p6), {}, 0});
+    ASSERT_TRUE(r6);
+    EXPECT_EQ(r6->dst[5], 0xff);
+    EXPECT_EQ(r6->dst[15], 0x10);
+    EXPECT_EQ(r6->icmp.data(), p6.data() + 40 + 24);
+    EXPECT_EQ(r6->icmp.size(), p6.size() - 64);
+    EXPECT_EQ(r6->icmp[0], 2);
+}
+
 TEST(Parse, HeaderFieldErrors) {
     auto p = build_ptb({});
     auto reject = [](const std::vector<std::uint8_t>& pkt) {
