@@ -143,11 +143,8 @@ norm_peers() {
   NORM="${out[*]}"
 }
 
-norm_path() { # "" or an absolute path (the units run with / as their working directory)
+norm_path() { # any path; a relative one is relative to the config file's directory (as the helper reads it)
   NORM=$1
-  [[ -z $1 || $1 == /* ]] && return 0
-  REASON="'$1' is not an absolute path"
-  return 1
 }
 
 # Validates one config key and stores its normalized value in CFG; returns 1 with REASON set.
@@ -227,6 +224,11 @@ read_config() { # PATH: fills CFG on top of the defaults; exits EX_CONFIG on any
   check_limits || die "$EX_CONFIG" "$path: $REASON"
 }
 
+peers_file_path() { # CONFIG_PATH -> the peers file as the helper reads it (relative: to the config's directory)
+  local f=${CFG[peers_file]}
+  if [[ -z $f || $f == /* ]]; then echo "$f"; else echo "$(dirname "$1")/$f"; fi
+}
+
 trim() {
   local s=$1
   s=${s#"${s%%[![:space:]]*}"}
@@ -290,7 +292,8 @@ broadcast = ${CFG[broadcast]}
 # addresses; fleet-wide (a server skips its own addresses). Copies from or to them are never relayed.
 peers =${CFG[peers]:+ ${CFG[peers]}}
 # Both: a file of more peers, one address per line, # comments (re-read by the helper when it
-# changes; run pmtud-setup apply for the kernel's sets). Empty = none.
+# changes; run pmtud-setup apply for the kernel's sets); relative to this file's directory.
+# Empty = none.
 peers_file =${CFG[peers_file]:+ ${CFG[peers_file]}}
 # Helper: PTBs relayed to the peers per second and family (each one copy per peer); auto as iface_rate.
 peer_rate = ${CFG[peer_rate]}

@@ -69,11 +69,11 @@ install_peers_watch() {
     remove_peers_watch
     return 0
   fi
-  dir=$(dirname "${CFG[peers_file]}")
+  dir=$(dirname "$(peers_file_path "$DEFAULT_CONFIG")")
   write_file_atomic "$UNIT_COPY_DIR/$PEERS_PATH" "$UNIT_MARK
-# pmtud: the kernel's peers sets follow ${CFG[peers_file]} (written by pmtud-setup install).
+# pmtud: the kernel's peers sets follow the peers file (written by pmtud-setup install).
 [Unit]
-Description=pmtud: follow the peers file ${CFG[peers_file]//%/%%}
+Description=pmtud: follow the peers files in ${dir//%/%%}
 Documentation=man:pmtud-setup(8)
 After=pmtud-rules.service
 
