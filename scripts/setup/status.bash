@@ -45,6 +45,7 @@ collect_status() {
   fi
   if [[ -e $OPT_CONFIG ]]; then
     read_config "$OPT_CONFIG"
+    resolve_peers "$OPT_CONFIG" "$EX_CONFIG" # a broken peers list is a broken config, as for apply
     ST_CONFIG_FOUND=1 ST_GROUP=${CFG[group]} ST_GROUP_FROM="config"
     # A config edited without `apply`: the helper binds the config's group, the rules log elsewhere.
     if [[ -n $ST_RULES_GROUP && $ST_RULES_GROUP != "$ST_GROUP" ]]; then
