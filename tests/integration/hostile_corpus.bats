@@ -13,11 +13,16 @@
 #   <reason>       logged, then dropped by the helper for that reason (helper/core/reasons.hpp)
 #   bad4, bad6     eligible, counted bad by the rules (length, fragment, next-hop MTU), not logged
 #   none           not eligible (broadcast, not for us, not a PTB, ...): no counter moves, nothing logged
+#   peer4, peer6   a copy relayed by a peer (source or destination on the peers list): from_peer4|6
+#                  counts it, nothing is logged; peer4-drop, peer6-drop: it quotes a flow of an
+#                  address h does not have, so not_local4|6 counts it too and the rules drop it
 #   stack:C[,C]    dropped by the IP stack before prerouting; those nstat counters go up by one
 # Column 2 is the outcome with a ruleset that logs every ICMP packet arriving on h0, without any of
 # the rules' checks: what the helper refuses on its own (defence in depth).
 #
-# The helper filters ports 443,8000-8999; kernel and helper limits are far above what is sent.
+# The helper filters ports 443,8000-8999; kernel and helper limits are far above what is sent. The
+# peers list is 192.0.2.201-202, 2001:db8:1::201-202 and h's own addresses; the helper's copies to
+# the others go to a MAC nobody has (static neighbours), so only h's broadcasts are on the wire.
 
 corpus_table() {
   cat <<'EOF'
@@ -110,6 +115,13 @@ none                      | link_multicast            | --family 6 --dst-mac ff:
 none                      | link_multicast            | --family 6 --dst-mac 33:33:00:00:00:01           | in a multicast frame
 none                      | not_ptb                   | --family 6 --type 2 --code 1                     | ICMPv6 type 2 code 1
 none                      | fwd                       | --family 6 --dst 2001:db8:1::99                  | to another host's address
+# Copies relayed by peers: never relayed again
+peer4                     | from_peer                 | --src 192.0.2.201                                | a copy from a peer (its source on the peers list)
+peer4                     | from_peer                 | --src 198.51.100.240 --dst 192.0.2.2 --inner-src 192.0.2.2 | to h's own address on the peers list
+peer4-drop                | from_peer                 | --src 192.0.2.202 --inner-src 203.0.113.99       | a peer's copy quoting a flow of an address h lacks
+peer6                     | from_peer                 | --family 6 --src 2001:db8:1::201                 | an IPv6 copy from a peer
+peer6                     | from_peer                 | --family 6 --src 2001:db8:e::2f0 --dst 2001:db8:1::2 --inner-src 2001:db8:1::2 | to h's own IPv6 address on the peers list
+peer6-drop                | from_peer                 | --family 6 --src 2001:db8:1::202 --inner-src 2001:db8:ff::99 | an IPv6 peer's copy quoting a flow of an address h lacks
 EOF
 }
 
@@ -120,6 +132,13 @@ setup_file() {
   ns_init
   pair_topology
   ingress_counter h h0 "$R_MAC"
+  # h's own IPv6 address on the peers list; the helper's copies to the other peers leave h0 as
+  # unicast frames to a MAC nobody has.
+  nsx h ip -6 addr add 2001:db8:1::2/64 dev h0 nodad
+  local a
+  for a in 192.0.2.201 192.0.2.202 2001:db8:1::201 2001:db8:1::202; do
+    nsx h ip neigh replace "$a" lladdr 02:00:00:00:00:77 nud permanent dev h0
+  done
   CONF=$NS_REG/pmtud.conf
   ROWS=$NS_REG/rows
   export CONF ROWS
@@ -150,7 +169,8 @@ teardown() {
 install_rules() {
   nsx h "$SETUP" install --iface h0 --config "$CONF" --ports 443,8000-8999 --src-burst 100000 \
     --ceiling 1000000/second --ceiling-burst 100000 --known-ceiling 1000000/second --known-ceiling-burst 100000 \
-    --iface-rate 1000000 --iface-burst 1000000 >/dev/null 2>&1
+    --iface-rate 1000000 --iface-burst 1000000 \
+    --peers 192.0.2.201,192.0.2.202,192.0.2.2,2001:db8:1::201,2001:db8:1::202,2001:db8:1::2 >/dev/null 2>&1
 }
 
 # One line per row: index|family|outer source|frame destination|with rules|alone|what|L3 hex.
@@ -169,15 +189,17 @@ corpus_rows() {
     read -r what <<<"$what"
     fam=4 src=198.51.100.$((10 + i))
     [[ $opts == *"--family 6"* ]] && fam=6 src=2001:db8:e::$(printf %x $((0x100 + i)))
+    # A row may name its source (a peer's); it must be unique too.
+    if [[ $opts =~ --src\ ([^ ]+) ]]; then src=${BASH_REMATCH[1]}; else opts+=" --src $src"; fi
     dst=$H_MAC
     [[ $opts =~ --dst-mac\ ([^ ]+) ]] && dst=${BASH_REMATCH[1]}
     echo "$i|$fam|$src|$dst|$rules|$alone|$what" >>"$meta"
-    echo "$opts --src $src" >>"$opts_file"
+    echo "$opts" >>"$opts_file"
   done < <(corpus_table)
   "$PY" "$PTB_PY" hexes <"$opts_file" | paste -d'|' "$meta" -
 }
 
-is_helper_outcome() { [[ $1 != bad4 && $1 != bad6 && $1 != none && $1 != stack:* ]]; }
+is_helper_outcome() { [[ $1 != bad4 && $1 != bad6 && $1 != none && $1 != stack:* && $1 != peer* ]]; }
 
 # The counters a row's outcome moves, sorted: with the rules (rx4 logged4, rx4 bad4, ...), or alone
 # (the single counter of the log-everything ruleset).
@@ -186,6 +208,10 @@ expected_counters() { # PASS FAMILY OUTCOME
     if [[ $1 == alone ]]; then echo alone; else echo "logged$2 rx$2"; fi
   elif [[ $3 == bad* ]]; then
     echo "bad$2 rx$2"
+  elif [[ $3 == peer?-drop ]]; then
+    echo "from_peer$2 not_local$2"
+  elif [[ $3 == peer? ]]; then
+    echo "from_peer$2"
   fi
 }
 
@@ -249,7 +275,7 @@ check_summary() { # PASS ROUNDS
   [[ $pass == alone ]] && col=6
   line=$(summary "$LOG")
   echo "summary: $line"
-  received=$(awk -F'|' -v c=$col '$c != "bad4" && $c != "bad6" && $c != "none" && $c !~ /^stack:/' "$ROWS" | wc -l)
+  received=$(awk -F'|' -v c=$col '$c != "bad4" && $c != "bad6" && $c != "none" && $c !~ /^(stack:|peer)/' "$ROWS" | wc -l)
   forwarded=$(awk -F'|' -v c=$col '$c == "fwd"' "$ROWS" | wc -l)
   [ "$(summary_field "$line" received)" -eq $((received * rounds)) ]
   [ "$(summary_field "$line" forwarded)" -eq $((forwarded * rounds)) ]
@@ -257,7 +283,7 @@ check_summary() { # PASS ROUNDS
   [ "$(summary_field "$line" send_errors)" -eq 0 ]
   diff <(summary_reasons "$line" | sort) \
     <(awk -F'|' -v c=$col -v n="$rounds" '$c != "fwd" && $c != "bad4" && $c != "bad6" && $c != "none" &&
-        $c !~ /^stack:/ { count[$c] += n } END { for (r in count) print r "=" count[r] }' "$ROWS" | sort)
+        $c !~ /^(stack:|peer)/ { count[$c] += n } END { for (r in count) print r "=" count[r] }' "$ROWS" | sort)
 }
 
 # Every broadcast from h on the wire is one of the table's fwd rows, byte for byte (cut to its IP
@@ -278,9 +304,9 @@ tally() { # PASS
   local col=5
   [[ $1 == alone ]] && col=6
   awk -F'|' -v c=$col '{ k = $c; if (k ~ /^stack:/) k = "stack"; else if (k == "bad4" || k == "bad6") k = "bad";
-      else if (k != "fwd" && k != "none") k = "helper"; n[k]++ }
-    END { printf "%d rows: fwd %d, helper drops %d, bad in the rules %d, not eligible %d, IP stack drops %d",
-      NR, n["fwd"], n["helper"], n["bad"], n["none"], n["stack"] }' "$ROWS"
+      else if (k ~ /^peer/) k = "peer"; else if (k != "fwd" && k != "none") k = "helper"; n[k]++ }
+    END { printf "%d rows: fwd %d, helper drops %d, bad in the rules %d, not eligible %d, copies from peers %d, IP stack drops %d",
+      NR, n["fwd"], n["helper"], n["bad"], n["none"], n["peer"], n["stack"] }' "$ROWS"
 }
 
 @test "malformed and borderline PTBs through pmtud's rules and the helper: each counted under its reason, only the valid ones re-sent" {
@@ -323,6 +349,7 @@ tally() { # PASS
   diff <(named_counters h | awk '$2 != 0 && $1 != "seen" && $1 !~ /^(learned|known_logged|new_logged)[46]$/') \
     <(awk -F'|' -v m="$H_MAC" -v n=$rounds '$4 == m {
         if ($5 == "bad4" || $5 == "bad6") { c["rx" $2] += n; c[$5] += n }
+        else if ($5 ~ /^peer/) { c["from_peer" $2] += n; if ($5 ~ /-drop$/) c["not_local" $2] += n }
         else if ($5 != "none" && $5 !~ /^stack:/) { c["rx" $2] += n; c["logged" $2] += n } }
       END { for (k in c) print k, c[k] }' "$ROWS" | sort)
   # Rows for other MACs all expect nothing from the helper, so the table's totals apply as they are.
