@@ -209,15 +209,15 @@ with open(sys.argv[2], "w") as out:
   [ "$(tail -n 1 "$out")" = "STOPPING=1" ]
 }
 
-@test "known sources and storm flags: read from sets known4, known6 and storm when the table has them" {
-  # The flood-fairness sets, added by hand to the loaded table (their rules do not matter here).
+@test "known sources and storm flags: read from sets known4, known6 and storm, every second" {
+  # The rules' own sets, given elements by hand (what earlier tests learned is flushed first).
   nsx h nft -f - <<'NFT'
-add set inet pmtud known4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 1d; }
-add set inet pmtud known6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 1d; }
-add set inet pmtud storm { type inet_proto; size 2; flags dynamic,timeout; timeout 1h; }
+flush set inet pmtud known4
+flush set inet pmtud known6
+flush set inet pmtud storm
 add element inet pmtud known4 { 198.51.100.1, 198.51.100.2, 198.51.100.3 }
 add element inet pmtud known6 { 2001:db8:e:: }
-add element inet pmtud storm { ipv6-icmp }
+add element inet pmtud storm { ipv6-icmp timeout 1h }
 NFT
   helper_start h "$LOG" --config "$CONF" --metrics-file "$PROM" --metrics-interval 1
   wait_for 5 has_metric_line 'pmtud_kernel_storm{family="ipv6"} 1'
@@ -235,8 +235,5 @@ NFT
   wait_for 5 has_metric_line 'pmtud_kernel_storm{family="ipv6"} 0'
   [ "$(metric 'pmtud_kernel_storm_since_timestamp_seconds{family="ipv6"}')" = 0 ]
   helper_stop
-  nsx h nft delete set inet pmtud known4
-  nsx h nft delete set inet pmtud known6
-  nsx h nft delete set inet pmtud storm
   [ "$HELPER_RC" -eq 0 ]
 }

@@ -91,6 +91,11 @@ golden_case() {
     --learn-burst=2 --storm-timeout=1s --peer-rate=5 --peer-burst=auto
 }
 
+@test "golden: an L3 fabric's peers (ten IPv4, two IPv6, rendered eight to a line), no broadcast" {
+  golden_case peers --iface eth0 --no-broadcast --peer-burst 20 --peers \
+    "$(seq -s, -f '192.0.2.%g' 10 19),2001:db8:2:b::b,2001:db8:2:a::a"
+}
+
 @test "the ruleset never accepts or drops for the host (but a peer's copy quoting a non-local flow); priority raw; full copy" {
   pmtud h install --iface eth0 --config "$CONF" 2>/dev/null
   run nsx h nft list table inet pmtud
