@@ -107,11 +107,13 @@ demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
 UNITS := $(notdir $(wildcard systemd/*.service))
 MANS  := $(notdir $(wildcard man/*.8))
 
-install: $(HELPER)  ## install binaries, script, nft template, systemd units and man pages under $(DESTDIR)$(PREFIX)
+install: $(HELPER)  ## install binaries, script, nft template, systemd units, man pages and alerting rules under $(DESTDIR)$(PREFIX)
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/sbin/pmtud-helper
 	install -D -m 0755 scripts/pmtud-setup $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
 	install -d $(DESTDIR)$(PREFIX)/share/pmtud/nft $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 nft/pmtud.nft.in $(DESTDIR)$(PREFIX)/share/pmtud/nft/
+	install -d $(DESTDIR)$(PREFIX)/share/pmtud/prometheus
+	install -m 0644 prometheus/pmtud.rules.yml prometheus/pmtud.rules.test.yml $(DESTDIR)$(PREFIX)/share/pmtud/prometheus/
 	for u in $(UNITS); do sed 's|/usr/sbin/|$(PREFIX)/sbin/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	install -m 0644 $(addprefix man/,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
