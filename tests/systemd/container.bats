@@ -1,0 +1,368 @@
+#!/usr/bin/env bats
+# The Debian package under systemd as PID 1. make deb's .deb is installed with dpkg in a Debian
+# container (systemd-nspawn -b --volatile=overlay, tests/lib/container.bash) that lives in a network
+# namespace of the test, with a veth to a router namespace. Each test boots a fresh container (the
+# overlay keeps nothing) and checks, from outside, what the real units do: enabling and starting,
+# the dynamic user and its capabilities, PTBs on the wire, the watchdog, nftables.service
+# restarts, reload, node_exporter's textfile collector, upgrade, removal and purge.
+#
+# Topology:   rtr (r0, 192.0.2.1, 2001:db8:1::1) <-veth-> h (h0, 192.0.2.2, 2001:db8:1::2)
+# h is the container's network namespace; the VIPs 203.0.113.10 and 2001:db8:ff::10 are on its lo.
+
+setup_file() {
+  load ../lib/netns.bash
+  load ../lib/container.bash
+  PMTUD_ROOT=${PMTUD_ROOT:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+  BUILD=${BUILD:-build}
+  ((EUID == 0)) || { echo "the container tests need root" >&2 && return 1; }
+  ct_package
+  ct_rootfs "$CT_DEB"
+  # Only the package is bound into the container.
+  DEB_DIR=$(mktemp -d /tmp/pmtud-deb.XXXXXX)
+  cp "$CT_DEB" "$DEB_DIR/"
+  export PMTUD_ROOT BUILD CT_DEB CT_ROOTFS DEB_DIR
+}
+
+teardown_file() {
+  rm -rf "${DEB_DIR:?}"
+}
+
+setup() {
+  load ../lib/netns.bash
+  load ../lib/relay.bash
+  load ../lib/container.bash
+  bats_require_minimum_version 1.5.0
+  T=$BATS_TEST_TMPDIR
+  DEB_IN=/mnt/pmtud/$(basename "$CT_DEB")
+  ns_init
+  ct_topology
+  ct_boot h "$DEB_DIR"
+}
+
+teardown() {
+  # The units' journal, shown when the test failed.
+  if [[ -n ${CT_INIT-} ]] && ! _ct_gone; then
+    cx journalctl -b --no-pager -o short-monotonic -u 'pmtud-*' | tail -n 40 || true
+  fi
+  ct_stop
+  ns_cleanup
+}
+
+ct_topology() {
+  ns_add h
+  ns_add rtr
+  veth rtr r0 h h0
+  nsx rtr ip link set r0 address "$R_MAC"
+  nsx h ip link set h0 address "$H_MAC"
+  nsx rtr ip addr add 192.0.2.1/24 dev r0
+  nsx rtr ip addr add 2001:db8:1::1/64 dev r0 nodad
+  nsx h ip addr add 192.0.2.2/24 dev h0
+  nsx h ip addr add 2001:db8:1::2/64 dev h0 nodad
+  nsx h ip addr add 203.0.113.10/32 dev lo
+  nsx h ip addr add 2001:db8:ff::10/128 dev lo nodad
+  # Peers (the unicast relay): a namespace "peer" with a veth to rtr (198.51.100.0/24,
+  # 2001:db8:2::/64), routed from h through rtr (h: default via 192.0.2.1 / 2001:db8:1::1; rtr
+  # forwarding), goes here.
+}
+
+# dpkg -i, then pmtud-setup install --iface h0 [OPTIONS]: both units enabled, the helper running.
+install_pmtud() {
+  run cx dpkg -i "$DEB_IN"
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  # (pmtud-setup's "interface h0 does not exist (yet)" comes from the container's /sys, which
+  # shows the host's interfaces; the rules match by name and the helper finds h0 by netlink.)
+  run cx pmtud-setup install --iface h0 "$@"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"enabled pmtud-rules.service pmtud-helper.service"* ]]
+}
+
+main_pid() { cx systemctl show -p MainPID --value pmtud-helper.service; }
+unit_prop() { cx systemctl show -p "$2" --value "$1"; }
+journal() { cx journalctl -b --no-pager -o cat -u "$1"; }
+
+# A value in the helper's metrics file (inside the container), e.g. metric pmtud_rules_present.
+metric() { cx cat /run/pmtud/pmtud.prom 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+
+# A runtime drop-in (it goes with the container), then daemon-reload.
+dropin() { # UNIT NAME LINE...
+  local unit=$1 name=$2
+  shift 2
+  cx mkdir -p "/run/systemd/system/$unit.d"
+  printf '%s\n' "$@" | cx tee "/run/systemd/system/$unit.d/$name.conf" >/dev/null
+  cx systemctl daemon-reload
+}
+
+# The helper's metrics every second instead of every 5 s: its own ExecStart plus an option.
+fast_metrics() {
+  local exec
+  exec=$(cx sed -n 's/^ExecStart=//p' /lib/systemd/system/pmtud-helper.service)
+  [[ $exec == /usr/sbin/pmtud-helper* ]]
+  dropin pmtud-helper.service metrics '[Service]' 'ExecStart=' "ExecStart=$exec --metrics-interval 1"
+  cx systemctl restart pmtud-helper.service
+}
+
+# Nothing of pmtud left: no file or directory named after it, no unit, no table, no process.
+no_trace() {
+  local left
+  left=$(cx find / \( -path /proc -o -path /sys -o -path /dev -o -path /mnt \) -prune -o -name '*pmtud*' -print)
+  [ -z "$left" ] || { echo "left behind: $left" && return 1; }
+  [ -z "$(cx systemctl list-units --all --plain --no-legend 'pmtud*')" ]
+  [ -z "$(cx systemctl list-unit-files --no-legend 'pmtud*')" ]
+  run cx nft list table inet pmtud
+  [ "$status" -ne 0 ]
+  run cx pgrep -x pmtud-helper
+  [ "$status" -eq 1 ]
+}
+
+@test "dpkg -i enables and starts nothing; pmtud-setup install enables and starts both units; READY comes from the helper" {
+  run cx dpkg -i "$DEB_IN"
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'disabled\ndisabled' ]
+  run cx systemctl is-active pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'inactive\ninactive' ]
+  [ -z "$(cx find /etc/systemd -name 'pmtud-*')" ]
+  run cx nft list table inet pmtud
+  [ "$status" -ne 0 ]
+
+  install_pmtud
+  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'enabled\nenabled' ]
+  # WantedBy=nftables.service: starting the firewall starts the rules after it.
+  cx test -L /etc/systemd/system/nftables.service.wants/pmtud-rules.service
+  run cx systemctl is-active pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'active\nactive' ]
+  cx nft list table inet pmtud >/dev/null
+  # Type=notify (NotifyAccess=main): active only once the helper's own READY=1 arrived; its STATUS=
+  # is the unit's status text, and systemd says Started after the helper logged started.
+  [ "$(unit_prop pmtud-helper.service Type)" = notify ]
+  [ "$(unit_prop pmtud-helper.service NotifyAccess)" = main ]
+  [[ "$(unit_prop pmtud-helper.service StatusText)" == "received=0 forwarded=0 "*"; rules loaded" ]]
+  journal pmtud-helper.service >"$T/journal"
+  started=$(grep -n '^pmtud-helper: started: group 33' "$T/journal" | cut -d: -f1)
+  active=$(grep -n '^Started pmtud-helper.service' "$T/journal" | cut -d: -f1)
+  [ -n "$started" ] && [ -n "$active" ]
+  ((started < active))
+}
+
+@test "the helper runs as a dynamic user with only the capabilities the README states" {
+  install_pmtud
+  pid=$(main_pid)
+  cx cat "/proc/$pid/status" >"$T/status"
+  field() { awk -v f="$1:" '$1 == f { print $2 }' "$T/status"; }
+  read -r uid euid suid fsuid < <(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "$T/status")
+  [ "$uid" = "$euid" ] && [ "$uid" = "$suid" ] && [ "$uid" = "$fsuid" ]
+  # systemd's range for dynamic users, and no such user in /etc/passwd.
+  ((uid >= 61184 && uid <= 65519))
+  run cx grep -q "^[^:]*:[^:]*:$uid:" /etc/passwd
+  [ "$status" -eq 1 ]
+  [ "$(unit_prop pmtud-helper.service DynamicUser)" = yes ]
+  [ "$(cx stat -c %u /run/pmtud/pmtud.prom)" = "$uid" ]
+  # The README's `CapEff: ...`, effective and permitted; nothing inherited or ambient; the bounding
+  # set within the unit's CapabilityBoundingSet (CAP_NET_ADMIN, CAP_NET_RAW: 0x3000).
+  readme=$(sed -nE 's/.*`CapEff: ([0-9a-f]{16})`.*/\1/p' "$PMTUD_ROOT/README.md")
+  [ -n "$readme" ]
+  echo "# CapEff $(field CapEff), README $readme" >&3
+  [ "$(field CapEff)" = "$readme" ]
+  [ "$(field CapPrm)" = "$readme" ]
+  [ "$(field CapInh)" = 0000000000000000 ]
+  [ "$(field CapAmb)" = 0000000000000000 ]
+  (((0x$(field CapBnd) & ~0x3000) == 0))
+  [ "$(field NoNewPrivs)" = 1 ]
+  [ "$(field Seccomp)" = 2 ]
+}
+
+@test "a PTB from the router comes back as a broadcast through the sandboxed unit (IPv4 and IPv6, byte for byte)" {
+  install_pmtud
+  capture_start rtr r0 "$T/r0.pcap" ether broadcast
+  send_ptb --family 4
+  send_ptb --family 6 --mtu 1400
+  # The metrics file is rewritten every 5 s.
+  wait_for 12 metric_is 'pmtud_packets_forwarded_total{iface="h0",family="ipv6"}' 1
+  capture_stop
+  metric_is 'pmtud_packets_forwarded_total{iface="h0",family="ipv4"}' 1
+  metric_is pmtud_send_errors_total'{iface="h0"}' 0
+  mapfile -t got < <(bcast_frames "$T/r0.pcap" "$H_MAC")
+  [ "${#got[@]}" -eq 2 ]
+  read -r _ _ _ type4 l3_4 <<<"${got[0]}"
+  read -r _ _ _ type6 l3_6 <<<"${got[1]}"
+  [ "$type4" = 0800 ] && [ "$l3_4" = "$(ptb_hex --family 4)" ]
+  [ "$type6" = 86dd ] && [ "$l3_6" = "$(ptb_hex --family 6 --mtu 1400)" ]
+}
+
+# ---- Unicast relay to peers ------------------------------------------------------------------
+# The place for "a peer namespace receives its unicast copy": the peer namespace of ct_topology,
+# `pmtud-setup install --iface h0 --peers ...` in the container, a capture in the peer namespace
+# (the copy must get through the unit's RestrictAddressFamilies and IPAddressDeny).
+
+@test "watchdog: the helper feeds it; SIGSTOPped, systemd kills it (SIGABRT) and starts a new one" {
+  install_pmtud
+  dropin pmtud-helper.service watchdog '[Service]' 'WatchdogSec=3s' 'RestartSec=1s'
+  cx systemctl restart pmtud-helper.service
+  [ "$(unit_prop pmtud-helper.service WatchdogUSec)" = 3s ]
+  pid=$(main_pid)
+  restarts=$(unit_prop pmtud-helper.service NRestarts)
+  # Fed: alive and the same process after more than WatchdogSec.
+  sleep 4
+  [ "$(main_pid)" = "$pid" ]
+  [ "$(unit_prop pmtud-helper.service NRestarts)" = "$restarts" ]
+
+  cx kill -STOP "$pid"
+  replaced() { local now; now=$(main_pid) && [ "$now" != 0 ] && [ "$now" != "$pid" ] &&
+    [ "$(cx systemctl is-active pmtud-helper.service)" = active ]; }
+  wait_for 20 replaced
+  [ "$(unit_prop pmtud-helper.service NRestarts)" = $((restarts + 1)) ]
+  journal pmtud-helper.service >"$T/journal"
+  grep -qx 'pmtud-helper.service: Watchdog timeout (limit 3s)!' "$T/journal"
+  grep -qx "pmtud-helper.service: Killing process $pid (pmtud-helper) with signal SIGABRT." "$T/journal"
+  [ "$(grep -c '^pmtud-helper: started: ' "$T/journal")" -eq 3 ]
+}
+
+@test "systemctl restart nftables (flush ruleset): the table is back within seconds, pmtud_rules_present goes 0 -> 1; reload nftables too" {
+  run cx dpkg -i "$DEB_IN"
+  [ "$status" -eq 0 ]
+  # The firewall as Debian ships it (/etc/nftables.conf starts with flush ruleset), running first.
+  cx systemctl enable --now nftables.service
+  install_pmtud
+  fast_metrics
+  # Only so that a 1 s metrics writer sees the gap: the rules come back 2 s after the flush.
+  dropin pmtud-rules.service slow '[Service]' 'ExecStartPre=/bin/sleep 2'
+  wait_for 5 metric_is pmtud_rules_present 1
+
+  cx systemctl restart nftables.service
+  wait_for 5 metric_is pmtud_rules_present 0
+  wait_for 10 cx nft list table inet pmtud
+  wait_for 5 metric_is pmtud_rules_present 1
+  cx nft list table inet filter >/dev/null # what nftables.service loaded is there too
+  journal pmtud-helper.service >"$T/journal"
+  removed=$(grep -n 'warning: table inet pmtud was removed' "$T/journal" | cut -d: -f1)
+  back=$(grep -n 'table inet pmtud is loaded again' "$T/journal" | cut -d: -f1)
+  [ -n "$removed" ] && [ -n "$back" ]
+  ((removed < back))
+
+  # ReloadPropagatedFrom=nftables.service: a reload (nft -f /etc/nftables.conf) runs pmtud-setup apply.
+  applied=$(journal pmtud-rules.service | grep -c 'loaded table inet pmtud from /etc/pmtud/pmtud.conf')
+  cx systemctl reload nftables.service
+  wait_for 10 cx nft list table inet pmtud
+  [ "$(journal pmtud-rules.service | grep -c 'loaded table inet pmtud from /etc/pmtud/pmtud.conf')" -eq $((applied + 1)) ]
+  [ "$(cx systemctl is-active pmtud-rules.service pmtud-helper.service | sort -u)" = active ]
+}
+
+@test "systemctl reload pmtud-helper: the reload line in the journal, the new ports in effect, the same process" {
+  install_pmtud
+  pid=$(main_pid)
+  cx sed -i 's/^ports =.*/ports = 80/' /etc/pmtud/pmtud.conf
+  run cx systemctl reload pmtud-helper.service
+  echo "$output"
+  [ "$status" -eq 0 ]
+  reloaded() { journal pmtud-helper.service | grep -q '^pmtud-helper: reloaded /etc/pmtud/pmtud.conf: .*ports 80,'; }
+  wait_for 5 reloaded
+  [ "$(main_pid)" = "$pid" ]
+
+  capture_start rtr r0 "$T/r0.pcap" ether broadcast
+  send_ptb --family 4 --sport 443
+  send_ptb --family 4 --sport 80
+  wait_for 12 metric_is 'pmtud_packets_forwarded_total{iface="h0",family="ipv4"}' 1
+  capture_stop
+  metric_is 'pmtud_packets_dropped_total{reason="port_not_allowed"}' 1
+  mapfile -t got < <(bcast_frames "$T/r0.pcap" "$H_MAC")
+  [ "${#got[@]}" -eq 1 ]
+  [ "$(cut -d ' ' -f 5 <<<"${got[0]}")" = "$(ptb_hex --family 4 --sport 80)" ]
+}
+
+@test "node_exporter (Debian's prometheus-node-exporter) serves the helper's series on :9100 through the shipped link" {
+  install_pmtud
+  fast_metrics
+  [ "$(cx systemctl is-active prometheus-node-exporter.service)" = active ]
+  [ "$(cx readlink /var/lib/prometheus/node-exporter/pmtud.prom)" = /run/pmtud/pmtud.prom ]
+  [ "$(cx stat -c '%a %u' /run/pmtud/pmtud.prom)" = "644 $(cx stat -c %u /run/pmtud)" ]
+  [ "$(cx stat -c %a /run/pmtud)" = 755 ]
+  cx cmp /usr/share/pmtud/prometheus/pmtud.rules.yml - <"$PMTUD_ROOT/prometheus/pmtud.rules.yml"
+
+  scrape() { nsx rtr curl -sf --max-time 5 http://192.0.2.2:9100/metrics; }
+  mtime() { scrape | sed -nE 's|^node_textfile_mtime_seconds\{file="/var/lib/prometheus/node-exporter/pmtud.prom"\} (.*)|\1|p'; }
+  wait_for 10 mtime
+  scrape >"$T/scrape"
+  version=$(dpkg-deb -f "$CT_DEB" Version)
+  grep -qx "pmtud_build_info{version=\"${version%-*}\"} 1" "$T/scrape"
+  grep -qx 'pmtud_rules_present 1' "$T/scrape"
+  grep -qx 'node_textfile_scrape_error 0' "$T/scrape"
+  # Every series the alerting rules read is there.
+  for name in $(grep -v '^ *#' "$PMTUD_ROOT/prometheus/pmtud.rules.yml" |
+    grep -oE '\b(pmtud_[a-z_]+|node_[a-z]+_[a-z_]+)' | sort -u); do
+    grep -qE "^$name(\{| )" "$T/scrape" || { echo "node_exporter does not serve $name" && return 1; }
+  done
+  # The file is rewritten: node_exporter sees its mtime move.
+  first=$(mtime)
+  moved() { local now; now=$(mtime) && [ -n "$now" ] && [ "$now" != "$first" ]; }
+  wait_for 10 moved
+
+  # A stopped helper: its series are gone (what PmtudHelperDown looks for).
+  cx systemctl stop pmtud-helper.service
+  scrape >"$T/scrape"
+  grep -q '^node_textfile_scrape_error ' "$T/scrape"
+  run grep -c '^pmtud_' "$T/scrape"
+  [ "$output" -eq 0 ]
+}
+
+@test "an upgrade (dpkg -i again) restarts a running helper and keeps both units enabled; a stopped helper stays stopped" {
+  install_pmtud
+  pid=$(main_pid)
+  run cx dpkg -i "$DEB_IN"
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  [ "$(cx systemctl is-active pmtud-helper.service)" = active ]
+  [ "$(main_pid)" != "$pid" ]
+  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'enabled\nenabled' ]
+  cx nft list table inet pmtud >/dev/null
+
+  cx systemctl stop pmtud-helper.service
+  run cx dpkg -i "$DEB_IN"
+  [ "$status" -eq 0 ]
+  run cx systemctl is-active pmtud-helper.service
+  [ "$output" = inactive ]
+}
+
+@test "pmtud-setup uninstall, dpkg -r, dpkg -P: no unit running, no table, no file left" {
+  install_pmtud
+  run cx pmtud-setup uninstall
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run cx systemctl is-active pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'inactive\ninactive' ]
+  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
+  [ "$output" = $'disabled\ndisabled' ]
+  run cx nft list table inet pmtud
+  [ "$status" -ne 0 ]
+  cx test ! -e /etc/pmtud/pmtud.conf
+
+  run cx dpkg -r pmtud
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  run cx dpkg -P pmtud
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  run cx dpkg -s pmtud
+  [ "$status" -ne 0 ]
+  no_trace
+}
+
+@test "dpkg -r with pmtud running stops the helper, disables both units, deletes the table, keeps the config; dpkg -P deletes it" {
+  install_pmtud
+  pid=$(main_pid)
+  run cx dpkg -r pmtud
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  run cx test -e "/proc/$pid"
+  [ "$status" -ne 0 ]
+  [ -z "$(cx systemctl list-units --all --plain --no-legend 'pmtud*')" ]
+  [ -z "$(cx find /etc/systemd /run/systemd/system -name '*pmtud*')" ]
+  run cx nft list table inet pmtud
+  [ "$status" -ne 0 ]
+  run cx test -L /var/lib/prometheus/node-exporter/pmtud.prom
+  [ "$status" -ne 0 ]
+  cx test -f /etc/pmtud/pmtud.conf
+
+  run cx dpkg -P pmtud
+  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  no_trace
+}
