@@ -119,6 +119,14 @@ no_trace() {
 @test "dpkg -i enables and starts nothing; pmtud-setup install enables and starts both units; READY comes from the helper" {
   run cx dpkg -i "$DEB_IN"
   [ "$status" -eq 0 ] || { echo "$output" && return 1; }
+  [ "$(cx dpkg-query -W -f '${Status}' pmtud)" = "install ok installed" ]
+  for f in /usr/sbin/pmtud-helper /usr/sbin/pmtud-setup /usr/share/pmtud/nft/pmtud.nft.in \
+    /lib/systemd/system/pmtud-rules.service /lib/systemd/system/pmtud-helper.service \
+    /usr/share/pmtud/prometheus/pmtud.rules.yml /usr/share/man/man8/pmtud-helper.8.gz; do
+    cx test -f "$f" || { echo "$f is not installed" && return 1; }
+  done
+  version=$(dpkg-deb -f "$CT_DEB" Version)
+  [ "$(cx pmtud-helper --version)" = "pmtud-helper ${version%-*}" ]
   run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
   [ "$output" = $'disabled\ndisabled' ]
   run cx systemctl is-active pmtud-rules.service pmtud-helper.service
