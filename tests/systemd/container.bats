@@ -307,11 +307,13 @@ no_trace() {
   moved() { local now; now=$(mtime) && [ -n "$now" ] && [ "$now" != "$first" ]; }
   wait_for 10 moved
 
-  # A stopped helper: its series are gone (what PmtudHelperDown looks for).
+  # A stopped helper: /run/pmtud goes, the link dangles, the pmtud series and the file's mtime
+  # are gone (what PmtudHelperDown looks for) and node_exporter reports the broken file.
   cx systemctl stop pmtud-helper.service
+  cx test ! -e /run/pmtud
   scrape >"$T/scrape"
-  grep -q '^node_textfile_scrape_error ' "$T/scrape"
-  run grep -c '^pmtud_' "$T/scrape"
+  grep -qx 'node_textfile_scrape_error 1' "$T/scrape"
+  run grep -c -e '^pmtud_' -e '^node_textfile_mtime_seconds{file="[^"]*pmtud.prom"}' "$T/scrape"
   [ "$output" -eq 0 ]
 }
 
