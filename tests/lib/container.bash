@@ -43,7 +43,14 @@ ct_boot() {
     --bind-ro="$dir:/mnt/pmtud" </dev/null >"$CT_LOG" 2>&1 3>&- &
   CT_NSPAWN=$!
   CT_INIT=""
-  wait_for 10 _ct_init || { _ct_boot_failed "no systemd as PID 1 in the container" && return 1; }
+  local deadline=$((SECONDS + 10))
+  until _ct_init; do
+    if _ct_gone || ((SECONDS >= deadline)); then
+      _ct_boot_failed "no systemd as PID 1 in the container"
+      return 1
+    fi
+    sleep 0.05
+  done
   # systemctl needs systemd's private socket; is-system-running --wait then returns once boot is
   # over: running, or degraded if a unit failed.
   wait_for 10 cx test -S /run/systemd/private || { _ct_boot_failed "systemd never listened" && return 1; }
@@ -57,7 +64,6 @@ ct_boot() {
 # nspawn's child becomes the container's PID 1 only once it has exec'd systemd in the new
 # namespaces; before that, nsenter would enter the host's.
 _ct_init() {
-  _ct_gone && return 2
   local pid
   pid=$(pgrep -P "$CT_NSPAWN" | head -n 1)
   [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == systemd ]] || return 1
