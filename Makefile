@@ -71,7 +71,7 @@ test: all $(UNIT_TESTS) san-unit fuzz-build deb  ## build everything and run eve
 	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \
 	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all
 
-test-systemd: deb  ## the .deb under systemd as PID 1 in a booted Debian 12 container (root; the root file system is built once into $(BUILD)/rootfs)
+test-systemd: deb  ## the .deb under systemd as PID 1 in a booted Debian 12 container (root; the root file system is built once into build/rootfs)
 	@BUILD=$(BUILD) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all tests/systemd/*.bats
 
 fuzz-build: $(FUZZERS)  ## build the libFuzzer targets (clang, ASan+UBSan)
