@@ -3,7 +3,7 @@
 # (systemd-analyze verify and security, never enabled or started), the man pages rendered without
 # a warning and complete, pmtud-setup install saying what it did not do where systemd does not
 # manage the host, and how make deb builds the Debian package. The package itself is installed,
-# run and removed under systemd in a container: tests/systemd/container.bats.
+# run and removed under systemd in a container: tests/systemd/*.bats.
 
 setup() {
   load ../lib/netns.bash

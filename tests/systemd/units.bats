@@ -1,120 +1,34 @@
 #!/usr/bin/env bats
-# The Debian package under systemd as PID 1. make deb's .deb is installed with dpkg in a Debian
-# container (systemd-nspawn -b --volatile=overlay, tests/lib/container.bash) that lives in a network
-# namespace of the test, with a veth to a router namespace. Each test boots a fresh container (the
-# overlay keeps nothing) and checks, from outside, what the real units do: enabling and starting,
-# the dynamic user and its capabilities, PTBs on the wire, the watchdog, nftables.service
-# restarts, reload, node_exporter's textfile collector, upgrade, removal and purge.
-#
-# Topology:   rtr (r0, 192.0.2.1, 2001:db8:1::1) <-veth-> h (h0, 192.0.2.2, 2001:db8:1::2)
-# h is the container's network namespace; the VIPs 203.0.113.10 and 2001:db8:ff::10 are on its lo.
+# The Debian package's units under systemd as PID 1. make deb's .deb is installed with dpkg in a
+# Debian container (systemd-nspawn -b --volatile=overlay, tests/lib/container.bash) in a network
+# namespace of the test, with a veth to a router namespace (tests/lib/container_pmtud.bash). Each
+# test boots a fresh container and checks, from outside, what the real units do: enabling and
+# starting, the dynamic user and its capabilities, PTBs on the wire, the watchdog, nftables.service
+# restarts and reloads, reload, node_exporter's textfile collector.
 
 setup_file() {
   load ../lib/netns.bash
   load ../lib/container.bash
-  PMTUD_ROOT=${PMTUD_ROOT:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
-  BUILD=${BUILD:-build}
-  ((EUID == 0)) || { echo "the container tests need root" >&2 && return 1; }
-  ct_package
-  ct_rootfs "$CT_DEB"
-  # Only the package is bound into the container.
-  DEB_DIR=$(mktemp -d /tmp/pmtud-deb.XXXXXX)
-  cp "$CT_DEB" "$DEB_DIR/"
-  export PMTUD_ROOT BUILD CT_DEB CT_ROOTFS DEB_DIR
+  load ../lib/container_pmtud.bash
+  ctp_setup_file
 }
 
-# (A failing teardown_file would hide why setup_file failed.)
 teardown_file() {
-  if [[ -n ${DEB_DIR-} ]]; then rm -rf "$DEB_DIR"; fi
+  load ../lib/container_pmtud.bash
+  ctp_teardown_file
 }
 
 setup() {
   load ../lib/netns.bash
   load ../lib/relay.bash
   load ../lib/container.bash
+  load ../lib/container_pmtud.bash
   bats_require_minimum_version 1.5.0
-  T=$BATS_TEST_TMPDIR
-  DEB_IN=/mnt/pmtud/$(basename "$CT_DEB")
-  ns_init
-  ct_topology
-  ct_boot h "$DEB_DIR"
+  ctp_setup
 }
 
 teardown() {
-  # The units' journal, shown when the test failed.
-  if [[ -n ${CT_INIT-} ]] && ! _ct_gone; then
-    cx journalctl -b --no-pager -o short-monotonic -u 'pmtud-*' | tail -n 40 || true
-  fi
-  ct_stop
-  ns_cleanup
-}
-
-ct_topology() {
-  ns_add h
-  ns_add rtr
-  veth rtr r0 h h0
-  nsx rtr ip link set r0 address "$R_MAC"
-  nsx h ip link set h0 address "$H_MAC"
-  nsx rtr ip addr add 192.0.2.1/24 dev r0
-  nsx rtr ip addr add 2001:db8:1::1/64 dev r0 nodad
-  nsx h ip addr add 192.0.2.2/24 dev h0
-  nsx h ip addr add 2001:db8:1::2/64 dev h0 nodad
-  nsx h ip addr add 203.0.113.10/32 dev lo
-  nsx h ip addr add 2001:db8:ff::10/128 dev lo nodad
-  # Peers (the unicast relay): a namespace "peer" with a veth to rtr (198.51.100.0/24,
-  # 2001:db8:2::/64), routed from h through rtr (h: default via 192.0.2.1 / 2001:db8:1::1; rtr
-  # forwarding), goes here.
-}
-
-# dpkg -i, then pmtud-setup install --iface h0 [OPTIONS]: both units enabled, the helper running.
-install_pmtud() {
-  run cx dpkg -i "$DEB_IN"
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  # (pmtud-setup's "interface h0 does not exist (yet)" comes from the container's /sys, which
-  # shows the host's interfaces; the rules match by name and the helper finds h0 by netlink.)
-  run cx pmtud-setup install --iface h0 "$@"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  grep -E '^pmtud-setup: enabled .*pmtud-rules\.service' <<<"$output" | grep -q 'pmtud-helper\.service'
-}
-
-main_pid() { cx systemctl show -p MainPID --value pmtud-helper.service; }
-unit_prop() { cx systemctl show -p "$2" --value "$1"; }
-journal() { cx journalctl -b --no-pager -o cat -u "$1"; }
-
-# A value in the helper's metrics file (inside the container), e.g. metric pmtud_rules_present.
-metric() { cx cat /run/pmtud/pmtud.prom 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
-metric_is() { [ "$(metric "$1")" = "$2" ]; }
-
-# A runtime drop-in (it goes with the container), then daemon-reload.
-dropin() { # UNIT NAME LINE...
-  local unit=$1 name=$2
-  shift 2
-  cx mkdir -p "/run/systemd/system/$unit.d"
-  printf '%s\n' "$@" | cx tee "/run/systemd/system/$unit.d/$name.conf" >/dev/null
-  cx systemctl daemon-reload
-}
-
-# The helper's metrics every second instead of every 5 s: its own ExecStart plus an option.
-fast_metrics() {
-  local exec
-  exec=$(cx sed -n 's/^ExecStart=//p' /lib/systemd/system/pmtud-helper.service)
-  [[ $exec == /usr/sbin/pmtud-helper* ]]
-  dropin pmtud-helper.service metrics '[Service]' 'ExecStart=' "ExecStart=$exec --metrics-interval 1"
-  cx systemctl restart pmtud-helper.service
-}
-
-# Nothing of pmtud left: no file or directory named after it, no unit, no table, no process.
-no_trace() {
-  local left
-  left=$(cx find / \( -path /proc -o -path /sys -o -path /dev -o -path /mnt \) -prune -o -name '*pmtud*' -print)
-  [ -z "$left" ] || { echo "left behind: $left" && return 1; }
-  [ -z "$(cx systemctl list-units --all --plain --no-legend 'pmtud*')" ]
-  [ -z "$(cx systemctl list-unit-files --no-legend 'pmtud*')" ]
-  run cx nft list table inet pmtud
-  [ "$status" -ne 0 ]
-  run cx pgrep -x pmtud-helper
-  [ "$status" -eq 1 ]
+  ctp_teardown
 }
 
 @test "dpkg -i enables and starts nothing; pmtud-setup install enables and starts both units; READY comes from the helper" {
@@ -317,62 +231,3 @@ no_trace() {
   [ "$output" -eq 0 ]
 }
 
-@test "an upgrade (dpkg -i again) restarts a running helper and keeps both units enabled; a stopped helper stays stopped" {
-  install_pmtud
-  pid=$(main_pid)
-  run cx dpkg -i "$DEB_IN"
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  [ "$(cx systemctl is-active pmtud-helper.service)" = active ]
-  [ "$(main_pid)" != "$pid" ]
-  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
-  [ "$output" = $'enabled\nenabled' ]
-  cx nft list table inet pmtud >/dev/null
-
-  cx systemctl stop pmtud-helper.service
-  run cx dpkg -i "$DEB_IN"
-  [ "$status" -eq 0 ]
-  run cx systemctl is-active pmtud-helper.service
-  [ "$output" = inactive ]
-}
-
-@test "pmtud-setup uninstall, dpkg -r, dpkg -P: no unit running, no table, no file left" {
-  install_pmtud
-  run cx pmtud-setup uninstall
-  echo "$output"
-  [ "$status" -eq 0 ]
-  run cx systemctl is-active pmtud-rules.service pmtud-helper.service
-  [ "$output" = $'inactive\ninactive' ]
-  run cx systemctl is-enabled pmtud-rules.service pmtud-helper.service
-  [ "$output" = $'disabled\ndisabled' ]
-  run cx nft list table inet pmtud
-  [ "$status" -ne 0 ]
-  cx test ! -e /etc/pmtud/pmtud.conf
-
-  run cx dpkg -r pmtud
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  run cx dpkg -P pmtud
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  run cx dpkg -s pmtud
-  [ "$status" -ne 0 ]
-  no_trace
-}
-
-@test "dpkg -r with pmtud running stops the helper, disables both units, deletes the table, keeps the config; dpkg -P deletes it" {
-  install_pmtud
-  pid=$(main_pid)
-  run cx dpkg -r pmtud
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  run cx test -e "/proc/$pid"
-  [ "$status" -ne 0 ]
-  [ -z "$(cx systemctl list-units --all --plain --no-legend 'pmtud*')" ]
-  [ -z "$(cx find /etc/systemd /run/systemd/system -name '*pmtud*')" ]
-  run cx nft list table inet pmtud
-  [ "$status" -ne 0 ]
-  run cx test -L /var/lib/prometheus/node-exporter/pmtud.prom
-  [ "$status" -ne 0 ]
-  cx test -f /etc/pmtud/pmtud.conf
-
-  run cx dpkg -P pmtud
-  [ "$status" -eq 0 ] || { echo "$output" && return 1; }
-  no_trace
-}
