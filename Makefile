@@ -46,7 +46,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo demo-l3 install uninstall clean format lint
+.PHONY: deb all help deps test test-unit test-systemd san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo demo-l3 install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -67,9 +67,12 @@ FUZZ_FLAGS := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitiz
               -Ihelper -Itests/unit
 FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog $(FUZZ_BUILD)/fuzz_peers
 
-test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, end to end)
+test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build deb  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, alerts, the .deb under systemd, end to end)
 	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \
-	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all
+	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all
+
+test-systemd: deb  ## the .deb under systemd as PID 1 in a booted Debian 12 container (root; the root file system is built once into build/rootfs)
+	@BUILD=$(BUILD) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all tests/systemd/*.bats
 
 fuzz-build: $(FUZZERS)  ## build the libFuzzer targets (clang, ASan+UBSan)
 
@@ -111,13 +114,15 @@ demo-l3: all  ## the second chapter alone: an L3 fabric, PTBs relayed by unicast
 UNITS := $(notdir $(wildcard systemd/*.service))
 MANS  := $(notdir $(wildcard man/*.8))
 
-install: $(HELPER)  ## install binaries, script (and its parts), nft template, systemd units and man pages under $(DESTDIR)$(PREFIX)
+install: $(HELPER)  ## install binaries, script (and its parts), nft template, systemd units, man pages and alerting rules under $(DESTDIR)$(PREFIX)
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/sbin/pmtud-helper
 	install -D -m 0755 scripts/pmtud-setup $(DESTDIR)$(PREFIX)/sbin/pmtud-setup
 	install -d $(DESTDIR)$(PREFIX)/share/pmtud/nft $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 nft/pmtud.nft.in $(DESTDIR)$(PREFIX)/share/pmtud/nft/
 	install -d $(DESTDIR)$(PREFIX)/share/pmtud/setup
 	install -m 0644 scripts/setup/*.bash $(DESTDIR)$(PREFIX)/share/pmtud/setup/
+	install -d $(DESTDIR)$(PREFIX)/share/pmtud/prometheus
+	install -m 0644 prometheus/pmtud.rules.yml prometheus/pmtud.rules.test.yml $(DESTDIR)$(PREFIX)/share/pmtud/prometheus/
 	for u in $(UNITS); do sed 's|/usr/sbin/|$(PREFIX)/sbin/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	install -m 0644 $(addprefix man/,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
@@ -128,7 +133,7 @@ uninstall:  ## remove what install put under $(DESTDIR)$(PREFIX)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANS))
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes the .deb to the parent folder,
-# as it always does. debian/rules reuses build/ and never runs make clean.
+# as it always does. debian/rules compiles with Debian's build flags in build-deb/, never in build/.
 VERSION     := $(shell sed -nE 's/.*kVersion = "([^"]+)".*/\1/p' helper/main.cpp)
 DEB_VERSION := $(shell sed -nE '1s/^pmtud .([^ ]+). .*/\1/p' debian/changelog)
 DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
@@ -137,7 +142,7 @@ DEB         := $(abspath ../$(DEB_NAME).deb)
 DEB_LEFTOVERS := debian/pmtud debian/.debhelper debian/files debian/*.substvars \
                  debian/*.debhelper debian/*.debhelper.log debian/debhelper-build-stamp
 
-deb: deps  ## build ../pmtud_VERSION_ARCH.deb with debhelper (a copy in build/; the units are not enabled)
+deb: deps  ## build ../pmtud_VERSION_ARCH.deb with debhelper and Debian's build flags in build-deb/ (a copy in build/; the units are not enabled)
 	@if [ "$(firstword $(subst -, ,$(DEB_VERSION)))" != "$(VERSION)" ]; then \
 	  echo "make deb: debian/changelog says $(DEB_VERSION), pmtud-helper is $(VERSION)" >&2; exit 1; fi
 	dpkg-buildpackage -b --no-sign
@@ -157,7 +162,8 @@ format:  ## apply clang-format to the C++ sources
 
 lint:  ## shellcheck the scripts, check formatting
 	shellcheck -x scripts/pmtud-setup scripts/install-deps tests/run-all tests/fuzz/run .ci/run \
-	  tests/e2e/demo tests/e2e/demo-l3 tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash
+	  tests/e2e/demo tests/e2e/demo-l3 tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash tests/systemd/rootfs \
+	  debian/pmtud.prerm debian/pmtud.postrm
 	clang-format --dry-run --Werror $(FORMATTED)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -191,4 +197,5 @@ $(BUILD)/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not into $(BUILD)/rootfs (the systemd tests' Debian tree, full of *.d directories).
+-include $(shell find $(BUILD) -path $(BUILD)/rootfs -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -2,8 +2,8 @@
 # Packaging and operation: make install into temp directories, the systemd units checked offline
 # (systemd-analyze verify and security, never enabled or started), the man pages rendered without
 # a warning and complete, pmtud-setup install saying what it did not do where systemd does not
-# manage the host, and the Debian package installed with dpkg -i on this machine and removed
-# again (skipped when a pmtud package was there before).
+# manage the host, and how make deb builds the Debian package. The package itself is installed,
+# run and removed under systemd in a container: tests/systemd/*.bats.
 
 setup() {
   load ../lib/netns.bash
@@ -15,8 +15,6 @@ setup() {
 
 teardown() {
   ns_cleanup
-  # The .deb test failed between its dpkg -i and its dpkg -P: take back what it installed.
-  if [[ -f $T/installed ]]; then dpkg -P pmtud >/dev/null 2>&1 || true; fi
   rm -rf "$T"
 }
 
@@ -32,6 +30,8 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
     '644 ./usr/share/man/man8/pmtud-helper.8' \
     '644 ./usr/share/man/man8/pmtud-setup.8' \
     '644 ./usr/share/pmtud/nft/pmtud.nft.in' \
+    '644 ./usr/share/pmtud/prometheus/pmtud.rules.test.yml' \
+    '644 ./usr/share/pmtud/prometheus/pmtud.rules.yml' \
     '644 ./usr/share/pmtud/setup/config.bash' \
     '644 ./usr/share/pmtud/setup/rules.bash' \
     '644 ./usr/share/pmtud/setup/status.bash' \
@@ -107,44 +107,58 @@ mk() { make -s --no-print-directory -C "$PMTUD_ROOT" BUILD="$BUILD" "$@"; }
   nsx h nft list table inet pmtud >/dev/null
 }
 
-@test "make deb (debhelper): dpkg -i installs it here, pmtud-helper --version runs, dpkg -r and -P leave nothing" {
-  command -v dpkg-buildpackage >/dev/null || skip "no dpkg-buildpackage"
-  # Never touch a pmtud this test did not install.
-  if dpkg-query -W -f '${db:Status-Status}' pmtud 2>/dev/null | grep -qvx 'not-installed'; then
-    skip "a package named pmtud is already on this machine (dpkg -s pmtud)"
-  fi
+build_id() { readelf -n "$1" | awk '/Build ID:/ { print $3 }'; }
+
+@test "make deb: Debian's build flags, in build-deb/ (build/ untouched); the package's files and Depends" {
+  command -v dpkg-buildpackage >/dev/null || { echo "no dpkg-buildpackage: run scripts/install-deps" && return 1; }
+  touch "$T/before"
+  sleep 0.01
   mk deb >"$T/deb.log" 2>&1 || { cat "$T/deb.log"; return 1; }
   deb=$(sed -nE 's/^make deb: (.*\.deb) .*/\1/p' "$T/deb.log")
   [[ $deb == "$(dirname "$PMTUD_ROOT")"/pmtud_*_"$(dpkg --print-architecture)".deb ]]
   cmp "$deb" "$PMTUD_ROOT/$BUILD/$(basename "$deb")"
+  # In build/ only the copies of the .deb, .buildinfo and .changes are new.
+  run bash -c "cd '$PMTUD_ROOT/$BUILD' && find . -path ./rootfs -prune -o -newer '$T/before' -type f -print | sort"
+  [ "$output" = "$(printf './%s\n' "$(basename "$deb")" "$(basename "${deb%.deb}").buildinfo" \
+    "$(basename "${deb%.deb}").changes" | sort)" ]
+
+  # Compiled with dpkg-buildflags' flags (hardening=+all) in build-deb/: the packaged binary is the
+  # stripped build-deb/pmtud-helper (same build ID), not build/'s.
+  [ "$(cat "$PMTUD_ROOT/build-deb/buildflags")" = "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=cmdline)" ]
+  dpkg-deb -x "$deb" "$T/x"
+  bin="$T/x/usr/sbin/pmtud-helper"
+  [ -n "$(build_id "$bin")" ]
+  [ "$(build_id "$bin")" = "$(build_id "$PMTUD_ROOT/build-deb/pmtud-helper")" ]
+  if [[ -f $PMTUD_ROOT/$BUILD/pmtud-helper ]]; then
+    [ "$(build_id "$bin")" != "$(build_id "$PMTUD_ROOT/$BUILD/pmtud-helper")" ]
+  fi
+  readelf -d "$bin" | grep -q 'BIND_NOW'
+  readelf -lW "$bin" | grep -q 'GNU_RELRO'
+  readelf -h "$bin" | grep -q 'Type: *DYN'
+  nm -D "$bin" | grep -q ' U __stack_chk_fail'
+  nm -D "$bin" | grep -qE ' U __[a-z]+_chk' # _FORTIFY_SOURCE
+  readelf --debug-dump=info "$PMTUD_ROOT/build-deb/pmtud-helper" | grep -m1 DW_AT_producer |
+    grep -q -- '-O2 .*-fstack-protector-strong'
+
   [ "$(dpkg-deb -f "$deb" Package)" = pmtud ]
   dpkg-deb -f "$deb" Depends | grep -qw nftables
-  files=(/usr/sbin/pmtud-helper /usr/sbin/pmtud-setup /usr/share/pmtud/nft/pmtud.nft.in
-    /usr/share/pmtud/setup/config.bash /usr/share/pmtud/setup/status.bash
-    /lib/systemd/system/pmtud-rules.service /lib/systemd/system/pmtud-helper.service
-    /usr/share/man/man8/pmtud-helper.8.gz /usr/share/man/man8/pmtud-setup.8.gz)
-  touch "$T/installed"
-  dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
-  [ "$(dpkg-query -W -f '${Status}' pmtud)" = "install ok installed" ]
-  dpkg -L pmtud >"$T/list"
-  for f in "${files[@]}"; do
-    grep -qx "$f" "$T/list" || { echo "dpkg -L pmtud lacks $f"; return 1; }
-    [ -f "$f" ]
-  done
-  run /usr/sbin/pmtud-helper --version
-  [ "$status" -eq 0 ]
-  version=$(dpkg-deb -f "$deb" Version)
-  [ "$output" = "pmtud-helper ${version%-*}" ]
-  # Installed, not enabled: no unit symlink anywhere under /etc/systemd.
-  [ -z "$(find /etc/systemd -name 'pmtud-*' 2>/dev/null)" ]
-  dpkg -r pmtud >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
-  dpkg -P pmtud >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; return 1; }
-  rm -f "$T/installed"
-  for f in "${files[@]}" /usr/share/pmtud /usr/share/doc/pmtud; do
-    [ ! -e "$f" ] || { echo "$f is left behind"; return 1; }
-  done
-  [ -z "$(find /var/lib/systemd/deb-systemd-helper-* /etc/systemd -name '*pmtud*' 2>/dev/null)" ]
-  run dpkg -s pmtud
-  [ "$status" -ne 0 ]
-  [[ $output == *"package 'pmtud' is not installed"* ]]
+  dpkg-deb -f "$deb" Depends | grep -qw procps # /bin/kill, the unit's ExecReload
+  run bash -c "dpkg-deb -c '$deb' | awk '\$1 !~ /^d/ { print \$6 }' | sort"
+  [ "$output" = "$(printf '%s\n' \
+    ./lib/systemd/system/pmtud-helper.service \
+    ./lib/systemd/system/pmtud-peers.service \
+    ./lib/systemd/system/pmtud-rules.service \
+    ./usr/sbin/pmtud-helper \
+    ./usr/sbin/pmtud-setup \
+    ./usr/share/doc/pmtud/changelog.Debian.gz \
+    ./usr/share/doc/pmtud/copyright \
+    ./usr/share/man/man8/pmtud-helper.8.gz \
+    ./usr/share/man/man8/pmtud-setup.8.gz \
+    ./usr/share/pmtud/nft/pmtud.nft.in \
+    ./usr/share/pmtud/prometheus/pmtud.rules.test.yml \
+    ./usr/share/pmtud/prometheus/pmtud.rules.yml \
+    ./usr/share/pmtud/setup/config.bash \
+    ./usr/share/pmtud/setup/rules.bash \
+    ./usr/share/pmtud/setup/status.bash \
+    ./usr/share/pmtud/setup/units.bash | sort)" ]
 }
