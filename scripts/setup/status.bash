@@ -111,9 +111,11 @@ collect_lanes() {
     fi
   fi
   text=$(nft list set inet pmtud storm 2>/dev/null | set_items || true)
+  # nft lists the keys by name, or by number where /etc/protocols is missing.
   for key in icmp ipv6-icmp; do
-    local left
-    left=$(awk -v k="$key" '$1 == k { for (i = 2; i < NF; i++) if ($i == "expires") print $(i + 1) }' <<<"$text")
+    local left num=1
+    [[ $key == ipv6-icmp ]] && num=58
+    left=$(awk -v k="$key" -v n="$num" '$1 == k || $1 == n { for (i = 2; i < NF; i++) if ($i == "expires") print $(i + 1) }' <<<"$text")
     if [[ $key == icmp ]]; then ST_STORM4=${left:-no}; else ST_STORM6=${left:-no}; fi
   done
   ST_PEERS4=$(nft list set inet pmtud peers4 2>/dev/null | set_items | grep -c . || true)

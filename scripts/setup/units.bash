@@ -66,7 +66,7 @@ install_units() { # CONFIG_PATH NO_SYSTEMD
 install_peers_watch() {
   local dir
   if [[ -z ${CFG[peers_file]} ]]; then
-    remove_peers_watch
+    remove_peers_watch || true
     return 0
   fi
   dir=$(dirname "$(peers_file_path "$DEFAULT_CONFIG")")

@@ -4,7 +4,9 @@
 # shellcheck disable=SC2034  # variables used by the bats files that source this
 #
 # Topology:   rtr (r0, 192.0.2.1, 2001:db8:1::1) <-veth-> h (h0, 192.0.2.2, 2001:db8:1::2)
+#             rtr (r1, 198.51.100.1, 2001:db8:2::1) <-veth-> peer (p0, 198.51.100.2, 2001:db8:2::2)
 # h is the container's network namespace; the VIPs 203.0.113.10 and 2001:db8:ff::10 are on its lo.
+# peer is another server, reached from h through rtr (no shared segment).
 #
 #   ctp_setup_file        the package (CT_DEB, copied alone into DEB_DIR) and the root file system
 #   ctp_teardown_file
@@ -62,9 +64,19 @@ ct_topology() {
   nsx h ip addr add 2001:db8:1::2/64 dev h0 nodad
   nsx h ip addr add 203.0.113.10/32 dev lo
   nsx h ip addr add 2001:db8:ff::10/128 dev lo nodad
-  # Peers (the unicast relay): a namespace "peer" with a veth to rtr (198.51.100.0/24,
-  # 2001:db8:2::/64), routed from h through rtr (h: default via 192.0.2.1 / 2001:db8:1::1; rtr
-  # forwarding), goes here.
+  # Peers (the unicast relay): a namespace "peer" behind rtr (198.51.100.0/24, 2001:db8:2::/64),
+  # routed from h through rtr: an L3 peer that shares no segment with h.
+  ns_add peer
+  veth rtr r1 peer p0
+  nsx rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  nsx rtr ip addr add 198.51.100.1/24 dev r1
+  nsx rtr ip addr add 2001:db8:2::1/64 dev r1 nodad
+  nsx peer ip addr add 198.51.100.2/24 dev p0
+  nsx peer ip addr add 2001:db8:2::2/64 dev p0 nodad
+  nsx peer ip route add default via 198.51.100.1
+  nsx peer ip -6 route add default via 2001:db8:2::1
+  nsx h ip route add default via 192.0.2.1
+  nsx h ip -6 route add default via 2001:db8:1::1
 }
 
 install_pmtud() {

@@ -115,9 +115,64 @@ teardown() {
 }
 
 # ---- Unicast relay to peers ------------------------------------------------------------------
-# The place for "a peer namespace receives its unicast copy": the peer namespace of ct_topology,
-# `pmtud-setup install --iface h0 --peers ...` in the container, a capture in the peer namespace
-# (the copy must get through the unit's RestrictAddressFamilies and IPAddressDeny).
+
+# The ICMP message of an L3 packet given as hex (after the IPv4 header or the fixed IPv6 header),
+# with the ICMPv6 checksum blanked: a copy's pseudo-header is not the original's.
+icmp_part() {
+  if [[ ${1:0:1} == 4 ]]; then
+    echo "${1:$((${1:1:1} * 8))}"
+  else
+    local m=${1:80}
+    echo "${m:0:4}0000${m:8}"
+  fi
+}
+
+@test "unicast copies reach a peer behind a router through the sandboxed unit (IPv4 and IPv6), from h's listed address" {
+  install_pmtud --peers 192.0.2.2,198.51.100.2,2001:db8:1::2,2001:db8:2::2 --no-broadcast
+  capture_start peer p0 "$T/p0.pcap" '(icmp and icmp[0] == 3 and icmp[1] == 4) or (ip6 and ip6[6] == 58 and ip6[40] == 2)'
+  send_ptb --family 4
+  send_ptb --family 6 --mtu 1400
+  wait_for 12 metric_is 'pmtud_peer_copies_total{family="ipv6"}' 1
+  capture_stop
+  metric_is 'pmtud_peer_copies_total{family="ipv4"}' 1
+  metric_is 'pmtud_peer_send_errors_total{family="ipv4"}' 0
+  metric_is 'pmtud_peers{family="ipv4"}' 1
+  metric_is 'pmtud_peers{family="ipv6"}' 1
+  mapfile -t got < <("$PY" "$PCAP_PY" "$T/p0.pcap" | awk '{ print $4, $5 }')
+  [ "${#got[@]}" -eq 2 ]
+  read -r type4 l3_4 <<<"${got[0]}"
+  read -r type6 l3_6 <<<"${got[1]}"
+  [ "$type4" = 0800 ] && [ "$type6" = 86dd ]
+  # Sources: h's own listed addresses; destinations: the peer's.
+  [ "${l3_4:24:16}" = "$(printf '%02x' 192 0 2 2 198 51 100 2)" ]
+  [ "${l3_6:16:32}" = 20010db8000100000000000000000002 ]
+  [ "${l3_6:48:32}" = 20010db8000200000000000000000002 ]
+  [ "$(icmp_part "$l3_4")" = "$(icmp_part "$(ptb_hex --family 4)")" ]
+  [ "$(icmp_part "$l3_6")" = "$(icmp_part "$(ptb_hex --family 6 --mtu 1400)")" ]
+}
+
+@test "pmtud-peers.path: a peers file replaced by rename updates the kernel's peers sets; the helper follows too" {
+  cx mkdir -p /etc/pmtud
+  printf '192.0.2.2\n198.51.100.2\n' | cx tee /etc/pmtud/peers >/dev/null
+  install_pmtud --peers-file /etc/pmtud/peers >"$T/install"
+  grep -q 'pmtud-peers.path applies changes of /etc/pmtud' "$T/install"
+  [ "$(cx systemctl is-enabled pmtud-peers.path)" = enabled ]
+  [ "$(cx systemctl is-active pmtud-peers.path)" = active ]
+  cx nft list set inet pmtud peers4 | grep -q '198.51.100.2'
+  fast_metrics
+  wait_for 5 metric_is 'pmtud_peers{family="ipv4"}' 1
+  printf '192.0.2.2\n198.51.100.2\n198.51.100.3\n2001:db8:2::2\n' | cx tee /etc/pmtud/peers.new >/dev/null
+  cx mv /etc/pmtud/peers.new /etc/pmtud/peers
+  in_set() { cx nft list set inet pmtud "$1" | grep -q "$2"; }
+  wait_for 10 in_set peers4 198.51.100.3
+  wait_for 10 in_set peers6 2001:db8:2::2
+  journal pmtud-peers.service | grep -q 'rules unchanged; peers sets updated'
+  wait_for 10 metric_is 'pmtud_peers{family="ipv4"}' 2
+  metric_is 'pmtud_peers{family="ipv6"}' 1
+  # Removal takes the unit install wrote with the package.
+  cx pmtud-setup uninstall >/dev/null
+  ! cx test -e /etc/systemd/system/pmtud-peers.path
+}
 
 @test "watchdog: the helper feeds it; SIGSTOPped, systemd kills it (SIGABRT) and starts a new one" {
   install_pmtud
