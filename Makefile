@@ -167,7 +167,8 @@ $(UNIT_TESTS): $(UNIT_OBJS) $(CORE_LIB)
 $(BENCH): $(BENCH_OBJS) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
-$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o ptb_frames.o cpu_usage.o) \
+$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o send_streams.o \
+                           ptb_frames.o segment_frames.o cpu_usage.o) \
                          $(BUILD)/tests/unit/packet_builder.o
 	$(CXX) $(LDFLAGS) -o $@ $^
 
