@@ -46,7 +46,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo install uninstall clean format lint
+.PHONY: deb all help deps test test-unit san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline bench-nonptb demo install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -100,6 +100,9 @@ bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, t
 bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
 	@BUILD=$(BUILD) bench/pipeline/run
 
+bench-nonptb: all $(PIPELINE_TOOLS)  ## what the rules cost every TCP/UDP packet, per dispatch variant, in namespaces (root, ~40 min)
+	@BUILD=$(BUILD) bench/pipeline/run-nonptb
+
 demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
 	@BUILD=$(BUILD) tests/e2e/demo
 
@@ -151,7 +154,7 @@ format:  ## apply clang-format to the C++ sources
 
 lint:  ## shellcheck the scripts, check formatting
 	shellcheck -x scripts/pmtud-setup scripts/install-deps tests/run-all tests/fuzz/run .ci/run \
-	  tests/e2e/demo tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash
+	  tests/e2e/demo tests/lib/*.bash bench/pipeline/run bench/pipeline/run-nonptb bench/pipeline/*.bash
 	clang-format --dry-run --Werror $(FORMATTED)
 
 $(CORE_LIB): $(CORE_OBJS)
