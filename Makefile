@@ -100,7 +100,7 @@ bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, t
 bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
 	@BUILD=$(BUILD) bench/pipeline/run
 
-bench-nonptb: all $(PIPELINE_TOOLS)  ## what the rules cost every TCP/UDP packet, per dispatch variant, in namespaces (root, ~40 min)
+bench-nonptb: all $(PIPELINE_TOOLS)  ## what the rules cost every TCP/UDP packet, per dispatch variant, in namespaces (root, ~30 min)
 	@BUILD=$(BUILD) bench/pipeline/run-nonptb
 
 demo: all  ## the namespace colo: a PMTU black hole, then pmtud fixing it
