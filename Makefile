@@ -46,7 +46,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: deb all help deps test test-unit test-systemd san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline demo demo-l3 install uninstall clean format lint
+.PHONY: deb all help deps test test-unit test-systemd san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline bench-nonptb demo demo-l3 install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -102,6 +102,9 @@ bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, t
 
 bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
 	@BUILD=$(BUILD) bench/pipeline/run
+
+bench-nonptb: all $(PIPELINE_TOOLS)  ## what the rules cost every TCP/UDP packet, per dispatch variant, in namespaces (root, ~30 min)
+	@BUILD=$(BUILD) bench/pipeline/run-nonptb
 
 demo: all  ## the namespace colos: a PMTU black hole, then pmtud fixing it (a shared segment, then an L3 fabric)
 	@BUILD=$(BUILD) tests/e2e/demo
@@ -162,8 +165,8 @@ format:  ## apply clang-format to the C++ sources
 
 lint:  ## shellcheck the scripts, check formatting
 	shellcheck -x scripts/pmtud-setup scripts/install-deps tests/run-all tests/fuzz/run .ci/run \
-	  tests/e2e/demo tests/e2e/demo-l3 tests/lib/*.bash bench/pipeline/run bench/pipeline/*.bash tests/systemd/rootfs \
-	  debian/pmtud.prerm debian/pmtud.postrm
+	  tests/e2e/demo tests/e2e/demo-l3 tests/lib/*.bash bench/pipeline/run bench/pipeline/run-nonptb bench/pipeline/*.bash \
+	  tests/systemd/rootfs debian/pmtud.prerm debian/pmtud.postrm
 	clang-format --dry-run --Werror $(FORMATTED)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -179,7 +182,8 @@ $(UNIT_TESTS): $(UNIT_OBJS) $(CORE_LIB)
 $(BENCH): $(BENCH_OBJS) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
-$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o ptb_frames.o cpu_usage.o) \
+$(BUILD)/bench/ptb-send: $(addprefix $(BUILD)/bench/pipeline/,ptb_send.o ptb_send_options.o send_streams.o \
+                           ptb_frames.o segment_frames.o cpu_usage.o) \
                          $(BUILD)/tests/unit/packet_builder.o
 	$(CXX) $(LDFLAGS) -o $@ $^
 

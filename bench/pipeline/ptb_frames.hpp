@@ -48,6 +48,17 @@ private:
     std::uint64_t index_ = 0;
 };
 
+// A frame rewritten per packet from a template (PTBs here, TCP/UDP in segment_frames.hpp).
+class FrameTemplate {
+public:
+    virtual ~FrameTemplate() = default;
+    virtual std::size_t size() const noexcept = 0;
+    // Writes frame number `index`, sent by `src`, into out (size() bytes).
+    virtual void write(std::uint8_t* out, std::uint64_t index, const Addr& src) const noexcept = 0;
+    // Checks every checksum of a frame write() produced, from scratch (the sender's self-test).
+    virtual bool verify(const std::uint8_t* frame) const = 0;
+};
+
 struct FrameSpec {
     int family = 4;
     std::size_t l3_bytes = 576;  // whole PTB: 576 is RFC 1812's v4 maximum, 1280 RFC 4443's
@@ -58,16 +69,14 @@ struct FrameSpec {
     Mac dst_mac{}, src_mac{};
 };
 
-class PtbTemplate {
+class PtbTemplate final : public FrameTemplate {
 public:
     // Empty error on success.
     PtbTemplate(const FrameSpec& spec, std::string& error);
 
-    std::size_t size() const noexcept { return frame_.size(); }
-    // Writes frame number `index`, sent by `src`, into out (size() bytes).
-    void write(std::uint8_t* out, std::uint64_t index, const Addr& src) const noexcept;
-    // Checks every checksum of a frame write() produced, from scratch (the sender's self-test).
-    bool verify(const std::uint8_t* frame) const;
+    std::size_t size() const noexcept override { return frame_.size(); }
+    void write(std::uint8_t* out, std::uint64_t index, const Addr& src) const noexcept override;
+    bool verify(const std::uint8_t* frame) const override;
 
 private:
     int family_ = 4;

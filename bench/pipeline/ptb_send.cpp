@@ -1,16 +1,17 @@
 // ptb-send: a fast ICMP "packet too big" sender for the pipeline benchmark (bench/pipeline/run).
 //
 // Sends IPv4 frag-needed / ICMPv6 packet-too-big messages that quote a realistic TCP segment
-// (bench/pipeline/ptb_frames.hpp) as Ethernet frames on one interface, through an AF_PACKET
-// socket in sendmmsg batches: from one source, N rotating sources or random sources (documentation
-// prefixes only), as fast as it can or paced at a rate. Always bounded: it stops after --count
-// frames or --seconds, whichever comes first (or on SIGINT/SIGTERM), then prints one JSON object
-// on stdout: what it sent, how fast, the whole machine's CPU time (/proc/stat, all CPUs) over
-// the sending window and its own. With --dst-mac2 it alternates batches between two receivers
-// and reports the CPU its send calls took for each: veth runs the receive path inside the call,
-// so that compares two receivers' kernel paths at the same moment. Needs CAP_NET_RAW. Exit 0, 1
-// on a system error, 64 on a bad command line, 70 if its checksum self-test fails. Benchmark
-// tool: not part of pmtud itself.
+// (bench/pipeline/ptb_frames.hpp) or, with --proto, clients' TCP segments or UDP datagrams
+// (segment_frames.hpp: what the rules cost every other packet), as Ethernet frames on one
+// interface, through an AF_PACKET socket in sendmmsg batches: from one source, N rotating
+// sources or random sources (documentation prefixes only), as fast as it can or paced at a rate.
+// Always bounded: it stops after --count frames or --seconds, whichever comes first (or on
+// SIGINT/SIGTERM), then prints one JSON object on stdout: what it sent, how fast, the whole
+// machine's CPU time (/proc/stat, all CPUs) over the sending window and its own. With --dst-mac2
+// it alternates batches between two receivers and reports the CPU its send calls took for each:
+// veth runs the receive path inside the call, so that compares two receivers' kernel paths at
+// the same moment. Needs CAP_NET_RAW. Exit 0, 1 on a system error, 64 on a bad command line, 70
+// if its checksum self-test fails. Benchmark tool: not part of pmtud itself.
 
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -26,13 +27,13 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cpu_usage.hpp"
 #include "ptb_send_options.hpp"
+#include "send_streams.hpp"
 
 namespace pmtud::bench {
 namespace {
@@ -90,50 +91,6 @@ int open_socket(const std::string& name, Iface& iface) {
         return -1;
     }
     return fd;
-}
-
-struct Stream {  // one family's frames and sources
-    std::unique_ptr<PtbTemplate> frames;
-    std::unique_ptr<SourcePool> sources;
-};
-using Streams = std::array<Stream, 2>;  // [0] IPv4, [1] IPv6
-
-// 0, or the exit status: 64 for a size that does not fit, 70 when the self-test fails.
-int make_streams(const Options& o, const Mac& src_mac, Streams& streams) {
-    for (int fam : {4, 6}) {
-        if (o.family != fam && o.family != 46) continue;
-        FrameSpec spec;
-        spec.family = fam;
-        spec.l3_bytes = fam == 4 ? o.size4 : o.size6;
-        spec.mtu = o.mtu;
-        spec.sport = o.sport;
-        spec.dst = fam == 4 ? o.dst4 : o.dst6;
-        spec.dst_mac = o.dst_mac;
-        spec.src_mac = src_mac;
-        std::string error;
-        Stream& s = streams[fam == 4 ? 0 : 1];
-        s.frames = std::make_unique<PtbTemplate>(spec, error);
-        if (!error.empty()) {
-            std::fprintf(stderr, "ptb-send: --size%d: %s\n", fam, error.c_str());
-            return 64;
-        }
-        s.sources = std::make_unique<SourcePool>(fam, o.mode, o.rotate_count,
-                                                 fam == 4 ? o.src4 : o.src6, o.seed + fam);
-        // Self-test: incremental checksums against a full recomputation, on a throwaway pool.
-        SourcePool probe(fam, SourceMode::random, 0, {}, o.seed);
-        std::vector<std::uint8_t> buf(s.frames->size());
-        for (std::uint64_t i : {0ULL, 1ULL, 2ULL, 65535ULL, 65536ULL, 2966ULL, 4294967295ULL}) {
-            Addr src;
-            probe.next(src);
-            s.frames->write(buf.data(), i, src);
-            if (!s.frames->verify(buf.data())) {
-                std::fprintf(stderr, "ptb-send: checksum self-test failed (v%d, frame %llu)\n", fam,
-                             static_cast<unsigned long long>(i));
-                return 70;
-            }
-        }
-    }
-    return 0;
 }
 
 struct Tally {
@@ -219,6 +176,10 @@ const char* mode_name(SourceMode m) {
     return m == SourceMode::one ? "one" : m == SourceMode::rotate ? "rotate" : "random";
 }
 
+const char* proto_name(Proto p) {
+    return p == Proto::ptb ? "ptb" : p == Proto::tcp ? "tcp" : "udp";
+}
+
 std::string mac_text(const Mac& m) {
     char text[18];
     std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
@@ -252,7 +213,8 @@ void print_report(const Options& o, const Streams& streams, const Tally& t, cons
     }
     const Stream& any = streams[o.family == 6 ? 1 : 0];
     std::printf(
-        "{\"tool\":\"ptb-send\",\"iface\":\"%s\",\"family\":\"%d\",\"sources\":\"%s\","
+        "{\"tool\":\"ptb-send\",\"proto\":\"%s\",\"iface\":\"%s\",\"family\":\"%d\","
+        "\"sources\":\"%s\","
         "\"distinct_sources\":%.6g,\"count\":%llu,\"rate_pps\":%.1f,\"sent\":%llu,"
         "\"sent_v4\":%llu,\"sent_v6\":%llu,\"seconds\":%.6f,\"pps\":%.0f,\"stopped_by\":\"%s\","
         "\"send_retries\":%llu,\"frame_bytes_v4\":%zu,\"frame_bytes_v6\":%zu,"
@@ -260,8 +222,9 @@ void print_report(const Options& o, const Streams& streams, const Tally& t, cons
         "\"user\":%llu,\"nice\":%llu,\"system\":%llu,\"idle\":%llu,\"iowait\":%llu,\"irq\":%llu,"
         "\"softirq\":%llu,\"steal\":%llu,\"busy\":%llu,\"total\":%llu,\"busy_by_cpu\":[%s]},"
         "\"pinned_cpu\":%d,\"self_cpu_ns\":%llu,\"ksoftirqd_cpu_ns\":%lld,\"by_dst\":[%s]}\n",
-        o.iface.c_str(), o.family, mode_name(o.mode), any.sources->distinct(), o.count, o.rate,
-        static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(t.per_family[0]),
+        proto_name(o.proto), o.iface.c_str(), o.family, mode_name(o.mode), any.sources->distinct(),
+        o.count, o.rate, static_cast<unsigned long long>(t.sent),
+        static_cast<unsigned long long>(t.per_family[0]),
         static_cast<unsigned long long>(t.per_family[1]), seconds,
         seconds > 0 ? double(t.sent) / seconds : 0.0, t.stopped_by,
         static_cast<unsigned long long>(t.retries),

@@ -56,14 +56,53 @@ bool sources(std::string_view text, Options& o) {
     return number<std::size_t>(text.substr(7), o.rotate_count, 1, 0xf000);
 }
 
+bool proto(std::string_view text, Proto& out) {
+    if (text == "ptb") return out = Proto::ptb, true;
+    if (text == "tcp") return out = Proto::tcp, true;
+    if (text == "udp") return out = Proto::udp, true;
+    return false;
+}
+
+// A comma-separated list of syn, ack, rst, fin, psh.
+bool tcp_flags(std::string_view text, std::uint8_t& out) {
+    struct Flag {
+        std::string_view name;
+        std::uint8_t bit;
+    };
+    constexpr Flag kFlags[] = {
+        {"syn", kTcpSyn}, {"ack", kTcpAck}, {"rst", kTcpRst}, {"fin", kTcpFin}, {"psh", kTcpPsh}};
+    out = 0;
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        const std::string_view word = text.substr(0, comma);
+        bool known = false;
+        for (const Flag& f : kFlags) {
+            if (word == f.name) out |= f.bit, known = true;
+        }
+        if (!known) return false;
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out != 0;
+}
+
+// The L3 sizes when none is given: what a router quotes in a PTB (RFC 1812 / RFC 4443 maxima),
+// a client's pure ACK with timestamps, a small datagram (32 bytes of payload).
+void default_sizes(Options& o) {
+    const std::size_t v4 = o.proto == Proto::ptb ? 576 : o.proto == Proto::tcp ? 52 : 60;
+    const std::size_t v6 = o.proto == Proto::ptb ? 1280 : v4 + 20;
+    if (o.size4 == 0) o.size4 = v4;
+    if (o.size6 == 0) o.size6 = v6;
+}
+
 }  // namespace
 
 const char* usage_text() {
     return R"(Usage: ptb-send --iface IF --dst-mac MAC --count N [options]
 
 Sends ICMP frag-needed (IPv4) / packet-too-big (IPv6) messages quoting a realistic TCP segment,
-as Ethernet frames on IF (AF_PACKET, sendmmsg). Stops after N frames or --seconds, whichever
-comes first, or on SIGINT/SIGTERM; then prints one JSON object on stdout.
+or (--proto) TCP segments or UDP datagrams from clients, as Ethernet frames on IF (AF_PACKET,
+sendmmsg). Stops after N frames or --seconds, whichever comes first, or on SIGINT/SIGTERM; then
+prints one JSON object on stdout.
 
   --iface IF            send on IF (needs CAP_NET_RAW)
   --dst-mac MAC         Ethernet destination (the server's MAC: unicast, as a router sends)
@@ -79,15 +118,20 @@ comes first, or on SIGINT/SIGTERM; then prints one JSON object on stdout.
                         2001:db8:1000::/36-2001:db8:ffff::/36 (a /64 per source when rotating)
   --src4 A --src6 A     the source with --sources one (default 192.0.2.1, 2001:db8:1::1)
   --dst4 A --dst6 A     outer destination (default 203.0.113.10, 2001:db8:ff::10)
-  --size4 N --size6 N   L3 bytes of each PTB (default 576 and 1280: what a router quotes)
-  --mtu N               the announced next-hop MTU (default 1280)
-  --sport N             the quoted segment's source port (default 443)
+  --proto ptb|tcp|udp   what to send (default ptb). tcp and udp: from a new client port per
+                        packet (32768-60999 in turn) to --dport, valid checksums
+  --size4 N --size6 N   L3 bytes of each packet (default: PTB 576 and 1280, what a router
+                        quotes; TCP 52 and 72, a pure ACK with timestamps; UDP 60 and 80)
+  --mtu N               PTB: the announced next-hop MTU (default 1280)
+  --sport N             PTB: the quoted segment's source port (default 443)
+  --dport N             TCP/UDP: the destination port (default 443)
+  --tcp-flags LIST      TCP: flags, comma-separated among syn,ack,rst,fin,psh (default ack)
   --seed N              random sources are reproducible per seed (default 1)
   --cpu N               pin the sender to CPU N
   --batch N             frames per sendmmsg, 1..1024 (default 64)
   -h, --help            this text
 
-Output keys: sent, sent_v4, sent_v6, seconds, pps, stopped_by (count|time|signal),
+Output keys: proto, sent, sent_v4, sent_v6, seconds, pps, stopped_by (count|time|signal),
 send_retries (ENOBUFS: frame sent again), frame_bytes_v4/v6, start_realtime_ns, sender_cpu_s,
 cpu_ticks (the machine's /proc/stat "cpu" line over the sending window, all CPUs; busy =
 user+nice+system+irq+softirq, steal apart), self_cpu_ns (the sender's own on-CPU time, which
@@ -141,10 +185,16 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
             ok = address(v, 4, o.dst4);
         } else if (arg == "--dst6") {
             ok = address(v, 6, o.dst6);
+        } else if (arg == "--proto") {
+            ok = proto(v, o.proto);
         } else if (arg == "--size4") {
-            ok = number<std::size_t>(v, o.size4, 56, 1500);
+            ok = number<std::size_t>(v, o.size4, 28, 1500);
         } else if (arg == "--size6") {
-            ok = number<std::size_t>(v, o.size6, 96, 1500);
+            ok = number<std::size_t>(v, o.size6, 48, 1500);
+        } else if (arg == "--dport") {
+            ok = number<std::uint16_t>(v, o.dport, 0, 65535);
+        } else if (arg == "--tcp-flags") {
+            ok = tcp_flags(v, o.tcp_flags);
         } else if (arg == "--mtu") {
             ok = number<std::uint32_t>(v, o.mtu, 68, 65535);
         } else if (arg == "--sport") {
@@ -168,6 +218,7 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
         error = "--iface, --dst-mac and --count are required";
         return false;
     }
+    default_sizes(o);
     if (o.mode == SourceMode::rotate && o.family != 6 && o.rotate_count > SourcePool::kV4PoolSize) {
         error = "--sources rotate:N: IPv4 has 507 addresses to rotate through";
         return false;

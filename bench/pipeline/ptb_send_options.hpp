@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ptb_frames.hpp"
+#include "segment_frames.hpp"
 
 namespace pmtud::bench {
 
@@ -19,9 +20,12 @@ struct Options {
     SourceMode mode = SourceMode::one;
     std::size_t rotate_count = 0;
     Addr src4{}, src6{}, dst4{}, dst6{};
-    std::size_t size4 = 576, size6 = 1280;
+    Proto proto = Proto::ptb;
+    std::size_t size4 = 0, size6 = 0;  // L3 bytes; 0 until parsed: the protocol's default
     std::uint32_t mtu = 1280;
-    std::uint16_t sport = 443;
+    std::uint16_t sport = 443;  // PTBs: the quoted segment's
+    std::uint16_t dport = 443;  // TCP/UDP
+    std::uint8_t tcp_flags = kTcpAck;
     unsigned long long seed = 1;
     int cpu = -1;
     std::size_t batch = 64;
