@@ -127,7 +127,7 @@ golden_case() {
   awk '/^\tchain / { in_chain = 1; next } /^\t}/ { in_chain = 0 }
        in_chain && !/^\t\ttype filter hook/ && !/^\t\tcomment / && !/ comment "[^"]*"$/ { print "no comment: " $0; bad = 1 }
        END { exit bad }' <<<"$output"
-  [ "$(awk '/^\tchain / { c = 1; next } /^\t}/ { c = 0 } c && / comment "/' <<<"$output" | wc -l)" -eq 45 ]
+  [ "$(awk '/^\tchain / { c = 1; next } /^\t}/ { c = 0 } c && / comment "/' <<<"$output" | wc -l)" -eq 46 ]
 }
 
 @test "install, re-install with the same arguments, uninstall" {
