@@ -14,6 +14,10 @@ CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-con
 CPPFLAGS ?=
 LDFLAGS  ?=
 
+# Build with every core unless -jN says otherwise (make test compiles four trees: build/, the
+# sanitizer build, the fuzzers and the package's build-deb/).
+MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 1)
+
 BUILD := build
 ifneq ($(SANITIZE),)
   BUILD := build-$(subst $(comma),-,$(SANITIZE))
@@ -90,7 +94,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard helper/core/
 $(BUILD)/make-seeds: $(BUILD)/tests/fuzz/make_seeds.o $(BUILD)/tests/unit/packet_builder.o
 	$(CXX) $(LDFLAGS) -o $@ $^
 
-san-unit:  ## build the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
+san-unit: | deps  ## build the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined $(SAN_BUILD)/unit-tests
 
 test-unit: $(UNIT_TESTS)  ## unit tests only (no privileges needed)
