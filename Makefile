@@ -50,7 +50,7 @@ BENCH      := $(BUILD)/bench-core
 PIPELINE_SRCS  := $(wildcard bench/pipeline/*.cpp)
 PIPELINE_TOOLS := $(BUILD)/bench/ptb-send $(BUILD)/bench/nflog-floor
 
-.PHONY: deb all help deps test test-unit test-systemd san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline bench-nonptb demo demo-l3 install uninstall clean format lint
+.PHONY: deb rootfs all help deps test test-unit test-systemd san-unit fuzz fuzz-build fuzz-seeds bench bench-pipeline bench-nonptb demo demo-l3 install uninstall clean format lint
 
 all: $(HELPER) $(TOOLS)  ## build the helper and the test tools
 
@@ -65,17 +65,22 @@ deps:  ## install missing Debian packages (apt-get); fast when nothing is missin
 SAN_BUILD := build-address-undefined
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 300
-FUZZ_TEST_SECONDS ?= 15
+FUZZ_TEST_SECONDS ?= 10
 FUZZ_CXX := clang++
 FUZZ_FLAGS := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -Ihelper -Itests/unit
 FUZZERS := $(FUZZ_BUILD)/fuzz_packet $(FUZZ_BUILD)/fuzz_nflog $(FUZZ_BUILD)/fuzz_peers
 
-test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build deb  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, alerts, the .deb under systemd, end to end)
+test: all $(UNIT_TESTS) $(PIPELINE_TOOLS) san-unit fuzz-build rootfs  ## build everything and run every test (unit, unit under ASan+UBSan, short fuzz runs, integration, alerts, the .deb under systemd, end to end)
 	@BUILD=$(BUILD) PMTUD_EXTRA_UNIT=$(SAN_BUILD)/unit-tests PMTUD_FUZZERS="$(FUZZERS)" \
 	  FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all
 
-test-systemd: deb  ## the .deb under systemd as PID 1 in a booted Debian 12 container (root; the root file system is built once into build/rootfs)
+# The systemd tests' Debian tree (built once, cached under $(BUILD)/rootfs; it needs the package's
+# Depends): a prerequisite of its own, so that fetching it overlaps with the other builds.
+rootfs: deb
+	@BUILD=$(BUILD) tests/systemd/rootfs $(BUILD)/$(DEB_NAME).deb >/dev/null
+
+test-systemd: rootfs  ## the .deb under systemd as PID 1 in a booted Debian 12 container (root; the root file system is built once into build/rootfs)
 	@BUILD=$(BUILD) PMTUD_DEB=$(BUILD)/$(DEB_NAME).deb tests/run-all tests/systemd/*.bats
 
 fuzz-build: $(FUZZERS)  ## build the libFuzzer targets (clang, ASan+UBSan)
