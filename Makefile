@@ -16,7 +16,9 @@ LDFLAGS  ?=
 
 # Build with every core unless -jN says otherwise (make test compiles four trees: build/, the
 # sanitizer build, the fuzzers and the package's build-deb/).
-MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 1)
+ifeq ($(MAKELEVEL),0)
+  MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 1)
+endif
 
 BUILD := build
 ifneq ($(SANITIZE),)
