@@ -17,37 +17,19 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from icmp_copies import icmp_of  # noqa: E402
 from pcap import frames, mac  # noqa: E402
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
 
 
 class Ptb:
     """One PTB frame: family, addresses, ICMP message, its matching key and whether its checksum holds."""
 
-    def __init__(self, ts, src_mac, dst_mac, l3):
+    def __init__(self, ts, src_mac, dst_mac, l3, parsed):
         self.ts, self.src_mac, self.dst_mac = ts, src_mac, dst_mac
-        if l3[0] >> 4 == 4:
-            ihl = (l3[0] & 0x0F) * 4
-            self.family = 4
-            self.src, self.dst = ipaddress.ip_address(l3[12:16]), ipaddress.ip_address(l3[16:20])
-            self.icmp = l3[ihl:]
-            self.key = self.icmp
-            self.csum_ok = checksum(self.icmp) == 0xFFFF
-        else:
-            self.family = 6
-            self.src, self.dst = ipaddress.ip_address(l3[8:24]), ipaddress.ip_address(l3[24:40])
-            self.icmp = l3[40:]  # the capture filter admits no extension headers
-            self.key = self.icmp[:2] + b"\0\0" + self.icmp[4:]
-            pseudo = l3[8:40] + len(self.icmp).to_bytes(4, "big") + bytes(3) + bytes([58])
-            self.csum_ok = checksum(pseudo + self.icmp) == 0xFFFF
+        self.family = 4 if l3[0] >> 4 == 4 else 6
+        self.src, self.dst, self.icmp, self.csum_ok = parsed
+        # ICMPv6: the kernel recomputes a copy's checksum for its own addresses.
+        self.key = self.icmp if self.family == 4 else self.icmp[:2] + b"\0\0" + self.icmp[4:]
 
 
 def read(path, family):
@@ -57,7 +39,10 @@ def read(path, family):
     for ts, frame in frames(path):
         if frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
             continue
-        p = Ptb(ts, mac(frame[6:12]), mac(frame[0:6]), frame[14:])
+        parsed = icmp_of(frame[14:])
+        if parsed is None:
+            continue
+        p = Ptb(ts, mac(frame[6:12]), mac(frame[0:6]), frame[14:], parsed)
         if family is None or p.family == family:
             out.append(p)
     return out
