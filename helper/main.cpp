@@ -30,7 +30,7 @@
 namespace pmtud {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = "0.2.0";
 constexpr std::uint64_t kRefreshPeriodMs = 1000;
 
 void log_summary(const Relay& relay) {
