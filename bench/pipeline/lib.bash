@@ -16,6 +16,10 @@
 #   pl_cpu_busy                 the machine's busy and total ticks (/proc/stat, all CPUs)
 #   pl_link NS IF FIELD         /sys/class/net/IF/statistics/FIELD in NS
 #   pl_send OUT ARGS...         bench/ptb-send from the edge to A's MAC, JSON into OUT
+#   pl_counters SRV             SRV's table's counters as nft JSON ({} without the table)
+#   pl_counter SRV NAME         the packets of one of SRV's counters
+#   pl_set_json SRV NAME        SRV's set NAME as nft JSON; pl_set_size SRV NAME: its elements
+#   pl_now_ns                   CLOCK_REALTIME in ns (the window a flood's bounds are computed over)
 
 PL_SEND=$COLO_ROOT/$COLO_BUILD/bench/ptb-send
 # shellcheck disable=SC2034 # used by phases.bash
@@ -93,8 +97,9 @@ pl_send() {
   nsx edge "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" "$@" >"$out"
 }
 
-# The kernel counters of SRV's table as nft JSON (empty object without the table).
 pl_counters() { nsx "$1" nft -j list counters table inet pmtud 2>/dev/null || echo '{}'; }
+pl_counter() { nsx "$1" nft list counter inet pmtud "$2" | awk '$1 == "packets" { print $2 }'; }
+pl_set_json() { nsx "$1" nft -j list set inet pmtud "$2" 2>/dev/null || echo '{}'; }
+pl_now_ns() { date +%s%N; }
 
-# Elements of SRV's set NAME (IPv4 sources or IPv6 prefixes being limited right now).
 pl_set_size() { nsx "$1" nft list set inet pmtud "$2" 2>/dev/null | grep -o 'expires' | wc -l; }
