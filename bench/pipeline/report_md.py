@@ -112,7 +112,7 @@ def render_floods(data):
          "included). Helper CPU: the flood and 0.3 s after it, per second of the flood's sending time.", "",
          "| flood | sender kpps | rx | src_over | ceiling_over | known_over | new_logged (max; bound) "
          "| known_logged (max; bound) | helper received | relayed (max; bound) | NFLOG lost | helper CPU ms "
-         "[min … max] | ms per s of flood | µs per relayed PTB | wake-ups | VmHWM KiB |",
+         "[min … max] | ms per s of flood [min … max] | µs per relayed PTB | wake-ups | VmHWM KiB |",
          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind, label in KINDS.items():
         a = s.get(f"{kind}/pmtud")
@@ -123,21 +123,21 @@ def render_floods(data):
         def kc(name, stat="median"):
             return k.get(name + fam, {}).get(stat, 0)
 
-        def bound(name):
+        def bound(name):  # the largest bound of the floods; a decimal while it is small
             x = b.get(name + fam)
-            return f"≤ {f(x['max'])}" if x else "–"
+            return f"≤ {f(x['max'], 1 if x['max'] < 100 else 0)}" if x else "–"
         if kind.startswith("one"):
             lanes = (f"{f(kc('new_logged', 'max'))} | {f(kc('known_logged', 'max'))} (together "
                      f"{f(kc('logged', 'max'))} {bound('logged')})")
         else:
             lanes = (f"{f(kc('new_logged', 'max'))} ({bound('new_logged')}) | "
                      f"{f(kc('known_logged', 'max'))} ({bound('known_logged')})")
-        cpu = a["helper_cpu_ms"]
+        cpu, per_s = a["helper_cpu_ms"], a["helper_cpu_ms_per_s"]
         L.append(f"| {label} | {f(a['pps'] / 1e3)} | {f(kc('rx'))} | {f(kc('src_over'))} | {f(kc('ceiling_over'))} | "
                  f"{f(kc('known_over'))} | {lanes} | {f(h['received']['median'])} | "
                  f"{f(h.get('forwarded' + fam, {}).get('max'))} (≤ {f(a['forwarded_bound']['max'])}) | "
                  f"{f(h.get('nflog_lost', {}).get('max', 0))} | {f(cpu['median'], 2)} [{f(cpu['min'], 2)} … "
-                 f"{f(cpu['max'], 2)}] | {f(a['helper_cpu_ms_per_s']['median'], 1)} | "
+                 f"{f(cpu['max'], 2)}] | {f(per_s['median'], 1)} [{f(per_s['min'], 1)} … {f(per_s['max'], 1)}] | "
                  f"{f((a['helper_cpu_us_per_relayed'] or {}).get('median'), 1)} | {f(a['helper_wakeups']['median'])} | "
                  f"{a['helper_hwm_kib_max']} |")
     L.append("")
