@@ -6,7 +6,8 @@
 #   pl_install SRV ARGS...      pmtud-setup install --iface eth0 ARGS on SRV (fresh table: counters,
 #                               sets and limits start from zero)
 #   pl_uninstall SRV            remove SRV's table (and config file)
-#   pl_helper_start SRV         start pmtud-helper on SRV with its config file; PL_PID[SRV]
+#   pl_helper_start SRV         start pmtud-helper on SRV with its config file (and the options in
+#                               PL_HELPER_ARGS); PL_PID[SRV]
 #   pl_helper_reload SRV        SIGHUP (re-read limits and rates) and wait until it has
 #   pl_helper_summary SRV       SIGUSR1 and print the new summary line
 #   pl_helper_stop SRV          SIGTERM and wait (its summary line ends its log)
@@ -25,6 +26,7 @@ PL_SEND=$COLO_ROOT/$COLO_BUILD/bench/ptb-send
 # shellcheck disable=SC2034 # used by phases.bash
 PL_FLOOR=$COLO_ROOT/$COLO_BUILD/bench/nflog-floor
 declare -A PL_PID=()
+PL_HELPER_ARGS=() # more pmtud-helper options, for every helper started
 
 pl_conf() { echo "$NS_REG/pmtud-$1.conf"; }
 pl_log() { echo "$NS_REG/helper-$1.log"; }
@@ -41,7 +43,7 @@ pl_helper_start() {
   local srv=$1 log
   log=$(pl_log "$srv")
   : >"$log"
-  bg "$srv" COLO_BG_PID "$COLO_HELPER" --config "$(pl_conf "$srv")" 2>"$log" 3>&-
+  bg "$srv" COLO_BG_PID "$COLO_HELPER" --config "$(pl_conf "$srv")" "${PL_HELPER_ARGS[@]}" 2>"$log" 3>&-
   PL_PID[$srv]=$COLO_BG_PID
   wait_for 5 _colo_helper_up "$log" "$COLO_BG_PID" || {
     echo "bench: pmtud-helper did not start on $srv:" >&2

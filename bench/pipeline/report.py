@@ -24,7 +24,7 @@ END = "<!-- pipeline:generated:end -->"
 HEADING = "## Pipeline: the real rules and helper in namespaces (`make bench-pipeline`)"
 
 WHOLE_LINE = ("cpu_model", "flood_limits", "latency_limits", "load_at_start", "phases", "fanout_ns",
-              "fanout_leafdrop_ns")
+              "fanout_leafdrop_ns", "helper_args")
 
 
 def read_machine(path):

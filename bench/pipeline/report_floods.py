@@ -95,6 +95,7 @@ def aggregate(runs):
             if mode == "pmtud":
                 a["helper_cpu_ms"] = spread([r["helper_cpu_s"] * 1e3 for r in rs])
                 a["helper_cpu_ms_per_s"] = spread([r["helper_cpu_ms_per_s"] for r in rs])
+                a["helper_cpu_ms_per_s_each"] = [round(r["helper_cpu_ms_per_s"], 1) for r in rs]
                 a["helper_cpu_us_per_relayed"] = spread([
                     r["helper_cpu_s"] * 1e6 / r["helper"]["forwarded"] for r in rs if r["helper"].get("forwarded")])
                 for key in ("helper_wakeups", "set_elements", "window_s"):

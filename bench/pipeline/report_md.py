@@ -22,7 +22,8 @@ def header(data):
             f"nft {m['nft']}; pmtud {m.get('commit', '?')}"
             f"{' with uncommitted changes to the helper or rules' if m.get('uncommitted_files', '0') != '0' else ''}; "
             f"load average at start {m['load_at_start']}; the machine was shared with other work. "
-            f"Phases: {m.get('phases', '?')}. Each flood: {int(m['flood_count']):,} PTBs (v4 576 B, v6 1280 B), "
+            f"Phases: {m.get('phases', '?')}."
+            f"{' The helpers ran with `' + m['helper_args'] + '`.' if m.get('helper_args') else ''} Each flood: {int(m['flood_count']):,} PTBs (v4 576 B, v6 1280 B), "
             f"{m['reps']} repetition(s) per kind and mode, interleaved; medians unless noted. "
             f"Whole run {m.get('wall_seconds', '?')} s. Every figure: `bench/out/pipeline.json`.", ""]
 

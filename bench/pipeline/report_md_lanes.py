@@ -67,8 +67,9 @@ def render_lanes(data):
           f"the flood, after the one known router learned in peace; the documented bound is learn_burst, "
           f"{c['learn_burst']}, per storm start) and flood sources in the known set at the end.", "",
           "| flood | known_logged | known_over | new_logged | ceiling_over | other family: logged | other family: "
-          "learned during the flood | learned during the flood (leak) | flood sources in the known set |",
-          "|---|---|---|---|---|---|---|---|---|"]
+          "learned during the flood | learned during the flood (leak) | flood sources in the known set "
+          "| helper CPU, ms per s of flood, each flood |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
 
     def r(x):
         return f"{f(x['median'])} [{f(x['min'])} … {f(x['max'])}]" if x else "–"
@@ -79,5 +80,5 @@ def render_lanes(data):
         L.append(f"| {KINDS[kind]} | {r(k.get('known_logged' + fam))} | {r(k.get('known_over' + fam))} | "
                  f"{r(k.get('new_logged' + fam))} | {r(k.get('ceiling_over' + fam))} | {r(k.get('logged' + other))} | "
                  f"{r(ln['learned_during_other'])} | **{r(ln['learned_during'])}** | "
-                 f"{r(ln['known_set_flood_sources'])} |")
+                 f"{r(ln['known_set_flood_sources'])} | {', '.join(f(x, 1) for x in a['helper_cpu_ms_per_s_each'])} |")
     return L + [""]
