@@ -11,7 +11,7 @@ def fanout_goal(data):
     fo = data.get("fanout")
     if not fo:
         return []
-    parts, ok, ok_drop = [], True, True
+    parts, ok, ok_drop, have_drop = [], True, True, False
     for fam in ("4", "6"):
         n, a = _top(fo, fam, "cpu")
         if not a or not a["us_per_copy"]:
@@ -21,10 +21,13 @@ def fanout_goal(data):
         ok &= x <= 3
         text = f"IPv{fam} at N = {n}: **{f(x, 2)} µs** per copy delivered"
         if d and d["us_per_copy"]:
+            have_drop = True
             ok_drop &= d["us_per_copy"]["median"] <= 3
             text += f", {f(d['us_per_copy']['median'], 2)} µs with the copies dropped at the leaf"
         parts.append(text)
-    verdict = met(ok) if ok or not ok_drop else "**missed** as measured; met without the peers' receive"
+    verdict = met(ok)
+    if not ok and have_drop and ok_drop:
+        verdict = "**missed** as measured; met without the peers' receive"
     return [f"| one PTB to N peers: helper CPU ≤ 3 µs per copy at N = 256 (veth charges the receive to the "
             f"sender) | {'; '.join(parts)} | {verdict} |"]
 
