@@ -111,7 +111,7 @@ bench: $(BENCH) all $(PIPELINE_TOOLS)  ## run the per-packet Google Benchmark, t
 	$(BENCH) --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@BUILD=$(BUILD) bench/pipeline/run
 
-bench-pipeline: all $(PIPELINE_TOOLS)  ## latency and floods through the real rules and helper, in namespaces (root, ~4 min)
+bench-pipeline: all $(PIPELINE_TOOLS)  ## latency, floods with quiet routers, fan-out to peers, through the real rules and helper, in namespaces (root, ~4.5 min)
 	@BUILD=$(BUILD) bench/pipeline/run
 
 bench-nonptb: all $(PIPELINE_TOOLS)  ## what the rules cost every TCP/UDP packet, per dispatch variant, in namespaces (root, ~30 min)

@@ -6,7 +6,8 @@
 #   pl_install SRV ARGS...      pmtud-setup install --iface eth0 ARGS on SRV (fresh table: counters,
 #                               sets and limits start from zero)
 #   pl_uninstall SRV            remove SRV's table (and config file)
-#   pl_helper_start SRV         start pmtud-helper on SRV with its config file; PL_PID[SRV]
+#   pl_helper_start SRV         start pmtud-helper on SRV with its config file (and the options in
+#                               PL_HELPER_ARGS); PL_PID[SRV]
 #   pl_helper_reload SRV        SIGHUP (re-read limits and rates) and wait until it has
 #   pl_helper_summary SRV       SIGUSR1 and print the new summary line
 #   pl_helper_stop SRV          SIGTERM and wait (its summary line ends its log)
@@ -16,11 +17,16 @@
 #   pl_cpu_busy                 the machine's busy and total ticks (/proc/stat, all CPUs)
 #   pl_link NS IF FIELD         /sys/class/net/IF/statistics/FIELD in NS
 #   pl_send OUT ARGS...         bench/ptb-send from the edge to A's MAC, JSON into OUT
+#   pl_counters SRV             SRV's table's counters as nft JSON ({} without the table)
+#   pl_counter SRV NAME         the packets of one of SRV's counters
+#   pl_set_json SRV NAME        SRV's set NAME as nft JSON; pl_set_size SRV NAME: its elements
+#   pl_now_ns                   CLOCK_REALTIME in ns (the window a flood's bounds are computed over)
 
 PL_SEND=$COLO_ROOT/$COLO_BUILD/bench/ptb-send
 # shellcheck disable=SC2034 # used by phases.bash
 PL_FLOOR=$COLO_ROOT/$COLO_BUILD/bench/nflog-floor
 declare -A PL_PID=()
+PL_HELPER_ARGS=() # more pmtud-helper options, for every helper started
 
 pl_conf() { echo "$NS_REG/pmtud-$1.conf"; }
 pl_log() { echo "$NS_REG/helper-$1.log"; }
@@ -37,7 +43,7 @@ pl_helper_start() {
   local srv=$1 log
   log=$(pl_log "$srv")
   : >"$log"
-  bg "$srv" COLO_BG_PID "$COLO_HELPER" --config "$(pl_conf "$srv")" 2>"$log" 3>&-
+  bg "$srv" COLO_BG_PID "$COLO_HELPER" --config "$(pl_conf "$srv")" "${PL_HELPER_ARGS[@]}" 2>"$log" 3>&-
   PL_PID[$srv]=$COLO_BG_PID
   wait_for 5 _colo_helper_up "$log" "$COLO_BG_PID" || {
     echo "bench: pmtud-helper did not start on $srv:" >&2
@@ -93,8 +99,9 @@ pl_send() {
   nsx edge "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" "$@" >"$out"
 }
 
-# The kernel counters of SRV's table as nft JSON (empty object without the table).
 pl_counters() { nsx "$1" nft -j list counters table inet pmtud 2>/dev/null || echo '{}'; }
+pl_counter() { nsx "$1" nft list counter inet pmtud "$2" | awk '$1 == "packets" { print $2 }'; }
+pl_set_json() { nsx "$1" nft -j list set inet pmtud "$2" 2>/dev/null || echo '{}'; }
+pl_now_ns() { date +%s%N; }
 
-# Elements of SRV's set NAME (IPv4 sources or IPv6 prefixes being limited right now).
 pl_set_size() { nsx "$1" nft list set inet pmtud "$2" 2>/dev/null | grep -o 'expires' | wc -l; }

@@ -3,7 +3,9 @@
 # into a directory of $RUNS; bench/pipeline/report.py reads them all.
 #
 #   phase_latency               paced PTBs, one capture clock on A's bridge port, NFLOG floor
-#   flood_run KIND MODE REP     one flood: KIND one4|one6|spoof4|spoof6, MODE pmtud|none
+#   flood_run KIND MODE REP     one flood: KIND one4|one6|spoof4|spoof6, MODE pmtud|none; the
+#                               spoofed ones with pmtud also carry the four quiet routers of
+#                               bench/pipeline/lanes.bash
 #   ab_run KIND REP             one flood whose batches alternate between A (pmtud) and C (no
 #                               table): the kernel path's cost with and without the rules, compared
 #                               inside one flood, so both halves share the machine's load
@@ -48,6 +50,7 @@ phase_latency() {
     pl_install "$s" "${LATENCY_LIMITS[@]}"
     pl_helper_reload "$s"
   done
+  cp "$(pl_conf a)" "$dir/pmtud.conf"
   # The floor: a second rule, just after pmtud's, logs the same PTBs to a group of its own.
   nsx a nft -f - <<EOF
 table inet pmtud_bench_floor {
@@ -100,18 +103,15 @@ _flood_args() { # KIND REP
 
 flood_run() {
   local kind=$1 mode=$2 rep=$3
-  local dir=$RUNS/flood-$kind-$mode-$rep legit=() fam flood_pid legit_pid="" cap_pid=""
+  local dir=$RUNS/flood-$kind-$mode-$rep fam flood_pid cap_pid="" lanes=0
   mkdir -p "$dir"
   _flood_args "$kind" "$rep"
-  case $kind in
-    spoof4) legit=(--family 4 --src4 "$LEGIT4") ;;
-    spoof6) legit=(--family 6 --src6 "$LEGIT6") ;;
-  esac
   fam=${kind: -1}
+  [[ $kind == spoof* && $mode == pmtud ]] && lanes=1
   say "flood $kind ($mode, $rep/$REPS): $FLOOD_COUNT PTBs"
   set_mode "$mode"
   # The machine's load just before (other tenants): half a second of /proc/stat.
-  local b0 t0 b1 t1
+  local b0 t0 b1 t1 w0
   read -r b0 t0 < <(pl_cpu_busy)
   sleep 0.5
   read -r b1 t1 < <(pl_cpu_busy)
@@ -123,24 +123,23 @@ flood_run() {
     echo "a_eth0_before $(pl_link a eth0 rx_packets) $(pl_link a eth0 tx_packets)"
     echo "p_b_before $(pl_link switch p-b tx_packets)"
   } >"$dir/measures.txt"
-  if ((${#legit[@]} > 0)) && [[ $mode == pmtud ]]; then
-    local src=$LEGIT4
-    [[ $fam == 6 ]] && src=$LEGIT6
-    _capture p-b "$dir/legit.pcap" "ether src $MAC_A and ether broadcast and src host $src"
+  # The window the kernel's bounds are computed over: from the first PTB this table sees (the
+  # known routers' in peace, which the helper's figures include too).
+  w0=$(pl_now_ns)
+  ((lanes)) && lanes_peace "$dir"
+  if ((lanes)); then
+    lanes_capture "$dir"
     cap_pid=$PL_CAP_PID
   fi
   bg edge flood_pid "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" --count "$FLOOD_COUNT" --seconds 30 \
     --cpu "$SENDER_CPU" "${FLOOD_ARGS[@]}" >"$dir/sender.json" 3>&-
-  if [[ -n $cap_pid ]]; then
-    sleep 0.3 # the flood is on: now the quiet router speaks, once a second
-    bg edge legit_pid "$PL_SEND" --iface eth1 --dst-mac "$MAC_A" --count 1000 --rate 1 \
-      --seconds 60 "${legit[@]}" >"$dir/legit.json" 3>&-
+  if ((lanes)); then
+    sleep 0.3 # the flood is on and its storm flagged: now the quiet routers speak
+    lanes_routers_start "$dir"
   fi
   wait "$flood_pid"
-  if [[ -n $legit_pid ]]; then
-    kill -TERM "$legit_pid"
-    wait "$legit_pid" || true
-  fi
+  ((lanes)) && lanes_routers_stop
+  echo "window_ns $w0 $(pl_now_ns)" >>"$dir/measures.txt"
   sleep 0.3 # let the helper drain what was logged
   {
     # The process figures first: the summary the signal asks for costs the helper CPU too.
@@ -153,10 +152,10 @@ flood_run() {
     fi
   } >>"$dir/measures.txt"
   pl_counters a >"$dir/counters.json"
-  if [[ -n $cap_pid ]]; then
+  if ((lanes)); then
+    lanes_sets "$dir"
     sleep 0.2
     _capture_stop "$cap_pid"
-    echo "legit_forwarded $(python3 tests/lib/pcap.py "$dir/legit.pcap" | wc -l)" >>"$dir/measures.txt"
   fi
 }
 
