@@ -6,6 +6,10 @@
 # Values: each validator sets NORM to the normalized value, or returns 1 with a reason in REASON.
 
 NORM="" REASON=""
+# Rates (N of N/unit), bursts and the helper's counts: the same bound as pmtud-helper's parser. The
+# group is a u16 (nft 1.0.6 silently wraps 65536 to 0); check_limits catches the rate and burst pairs
+# whose kernel token count (burst x unit / rate, in ns) would overflow 64 bits.
+readonly MAX_RATE=1000000 MAX_BURST=1000000 MAX_IFACE_RATE=1000000
 
 norm_uint() { # VALUE MIN MAX
   local v=$1

@@ -5,6 +5,9 @@
 # ---------------------------------------------------------------------------------------------------
 # The ruleset.
 
+# Longest per-source set timeout, see render_ruleset.
+readonly MAX_SRC_TIMEOUT=60
+
 template_path() {
   local dir
   for dir in "${PMTUD_NFT_DIR-}" "$SETUP_HERE/../nft" "$SETUP_HERE/../share/pmtud/nft"; do
@@ -151,10 +154,10 @@ peers_update() {
 
 # The ID in the loaded table's comment ("rules 0123456789ab"), or nothing.
 loaded_rules_id() {
-  nft list table inet pmtud 2>/dev/null | sed -nE '0,/comment/s/.*comment ".*rules ([0-9a-f]{12})\).*/\1/p'
+  rendered_rules_id "$(nft list table inet pmtud 2>/dev/null)"
 }
 
-rendered_rules_id() { # RULESET
+rendered_rules_id() { # RULESET (rendered or listed) -> the ID in its table's comment
   sed -nE '0,/comment/s/.*comment ".*rules ([0-9a-f]{12})\).*/\1/p' <<<"$1"
 }
 

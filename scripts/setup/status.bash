@@ -2,6 +2,11 @@
 # pmtud-setup: status and check.
 # Sourced by pmtud-setup; not meant to be run on its own.
 
+# Where pmtud-helper writes its metrics: its systemd unit's runtime directory, else its default
+# (node_exporter's textfile directory). status reads the first that exists.
+readonly METRICS_FILES=(/run/pmtud/pmtud.prom /var/lib/prometheus/node-exporter/pmtud.prom)
+readonly HELPER_NAME=pmtud-helper
+
 # ---------------------------------------------------------------------------------------------------
 # status and check: what is loaded in this network namespace, who listens on the group, one verdict.
 
